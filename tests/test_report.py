@@ -1,0 +1,436 @@
+"""The report builder (reports/): HTML page, results.json, shard merging. Fast, no torch."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports import load_results, merge_results, render_html, verdict_counts, write_report
+from reports.build import count_line, sanitize, valid_base64
+
+ROOT = Path(__file__).resolve().parents[1]
+XSS = "<script>alert(1)</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+# A valid 1x1 PNG.
+PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+_OUTCOME = {  # (expected, verdict) -> outcome
+    ("holds", "holds"): "passed",
+    ("holds", "refuted"): "failed",
+    ("refuted", "refuted"): "xfailed",
+    ("refuted", "holds"): "xpassed",
+}
+
+
+# --------------------------------------------------------------------------- fakes
+
+
+def make_record(claim="random_labels", variant="fits-000", *, verdict="holds", expected=None, **overrides):
+    """A plausible record as the pytest plugin writes it."""
+    expected = expected or ("refuted" if verdict == "refuted" else "holds")
+    outcome = _OUTCOME.get((expected, verdict), {"error": "error", "skipped": "skipped"}.get(verdict, "passed"))
+    fname = f"claims/test_{claim}.py"
+    nodeid = f"{fname}::test_{claim}" + (f"[{variant}]" if variant else "")
+    rec = {
+        "nodeid": nodeid,
+        "claim": claim,
+        "variant": variant,
+        "title": f"Title of {claim}",
+        "statement": f"Statement of {claim}: train accuracy near 100%",
+        "sources": ["000 \u00a71", "003 \u00a73.1"],
+        "settings": {"n_train": 1000, "epochs": 60, "lr": 0.003, "width": [128, 64]},
+        "profile": "cpu",
+        "device": "cpu",
+        "worker": "master",
+        "seeds": [0, 1, 2, 3, 4],
+        "checks": [
+            {
+                "name": "final train accuracy (min over seeds)",
+                "statistic": "0.998",
+                "value": 0.998,
+                "op": ">=",
+                "threshold": "0.99",
+                "passed": verdict == "holds",
+                "detail": "n=5 seeds",
+            }
+        ],
+        "figures": [{"title": "Loss and accuracy vs epoch", "png_base64": PNG_B64}],
+        "runs": [{"label": "mlp 784-128-10", "key": "ab12cd34ef56ab12cd34", "seeds": [0, 1, 2], "cached": False, "seconds": 12.1}],
+        "outcome": outcome,
+        "verdict": verdict,
+        "expected": expected,
+        "xfail_reason": "the report overstates this" if expected == "refuted" else None,
+        "error": "Traceback ...\nRuntimeError: boom" if verdict == "error" else None,
+        "duration_s": 12.3,
+        "started": "2025-01-01T10:00:00+00:00",
+    }
+    rec.update(overrides)
+    return rec
+
+
+def make_session(**overrides):
+    session = {
+        "started": "2025-01-01T10:00:00+00:00",
+        "finished": "2025-01-01T10:05:00+00:00",
+        "duration_s": 300.0,
+        "profile": "cpu",
+        "command": "pytest claims -n 2",
+        "host": "box",
+        "device": "cpu",
+        "workers": 2,
+        "versions": {"python": "3.11.7", "torch": "2.14.1", "numpy": "2.1.0", "harness": "0.1.0"},
+        "seed_base": 1234,
+        "selected": 3,
+    }
+    session.update(overrides)
+    return session
+
+
+def make_results(records=None, **session_overrides):
+    if records is None:
+        records = [
+            make_record("random_labels", "fits-000"),
+            make_record("double_descent", "", verdict="refuted"),
+            make_record("lottery_ticket", "mnist", verdict="error"),
+        ]
+    return {"session": make_session(**session_overrides), "claims": records}
+
+
+def strict_json(text):
+    """json.loads that refuses NaN / Infinity."""
+
+    def bad(const):
+        raise ValueError(f"non-standard JSON constant {const}")
+
+    return json.loads(text, parse_constant=bad)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def test_page_lists_every_claim_and_verdict():
+    results = make_results()
+    page = render_html(results)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Deep-learning claims \u2014 verification report" in page
+    for rec in results["claims"]:
+        assert rec["claim"] in page
+        assert f'class="badge b-{rec["verdict"]}">{rec["verdict"]}<' in page
+    for fact in ("pytest claims -n 2", "2.14.1", "1234", "cpu"):
+        assert fact in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "1 holds \u00b7 1 refuted (as expected) \u00b7 1 error (3 total)" in text
+    assert count_line(results) == "1 holds \u00b7 1 refuted (as expected) \u00b7 1 error (3 total)"
+    # summary links resolve to section anchors
+    hrefs = re.findall(r'href="#([^"]+)"', page)
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    assert hrefs and set(hrefs) <= ids
+    assert len(re.findall(r'<section class="claim"', page)) == 3
+
+
+def test_page_is_self_contained():
+    page = render_html(make_results())
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<style>" in page and "@media print" in page
+
+
+def test_record_details_rendered():
+    page = render_html(make_results())
+    assert "n_train" in page and "1000" in page  # settings
+    assert "0\u20134 (5 seeds)" in page  # seeds
+    assert "final train accuracy (min over seeds)" in page and "&gt;=" in page  # checks, op escaped
+    assert "\u2713" in page and "\u2717" in page
+    assert "ab12cd34ef56" in page and "mlp 784-128-10" in page  # runs
+    assert '<pre class="error">Traceback ...\nRuntimeError: boom</pre>' in page
+    assert "the report overstates this" in page  # xfail reason
+    assert "000 \u00a71; 003 \u00a73.1" in page  # sources
+
+
+@pytest.mark.parametrize("outcome,verdict,expected", [("failed", "refuted", "holds"), ("xpassed", "holds", "refuted")])
+def test_surprising_outcome_marked_unexpected(outcome, verdict, expected):
+    rec = make_record(verdict=verdict, expected=expected, outcome=outcome)
+    page = render_html(make_results([rec]))
+    assert "UNEXPECTED" in page
+    assert 'class="surprise"' in page
+    assert verdict_counts([rec])["unexpected"] == 1
+
+
+def test_expected_outcomes_not_marked_unexpected():
+    page = render_html(make_results())
+    assert "UNEXPECTED" not in page
+    assert "Every claim behaved as the suite expected" not in page  # there is an error
+    page = render_html(make_results([make_record(), make_record("double_descent", "", verdict="refuted")]))
+    assert "UNEXPECTED" not in page
+    assert "Every claim behaved as the suite expected" in page
+
+
+def test_untrusted_strings_are_escaped_everywhere():
+    rec = make_record(
+        XSS,
+        XSS,
+        title=XSS,
+        statement=XSS,
+        sources=[XSS],
+        settings={XSS: XSS, "ok": 1},
+        seeds=[XSS],
+        checks=[{"name": XSS, "statistic": XSS, "op": XSS, "threshold": XSS, "passed": True, "detail": XSS}],
+        runs=[{"label": XSS, "key": XSS, "seeds": [XSS], "cached": XSS, "seconds": XSS}],
+        figures=[{"title": XSS, "png_base64": PNG_B64}],
+        outcome=XSS,
+        verdict=XSS,
+        expected=XSS,
+        xfail_reason=XSS,
+        error=XSS,
+        started=XSS,
+        worker=XSS,
+        nodeid=XSS,
+    )
+    results = make_results([rec], command=XSS, host=XSS, versions={XSS: XSS}, profile=XSS, **{XSS: XSS})
+    page = render_html(results)
+    assert XSS not in page
+    assert "<script" not in page
+    assert "alert(1)</script>" not in page
+    assert XSS_ESCAPED in page
+    assert page.count(XSS_ESCAPED) >= 20
+
+
+def test_attribute_injection_in_figure_data_is_refused():
+    rec = make_record(figures=[{"title": "x", "png_base64": 'AAAA" onerror="alert(1)'}])
+    page = render_html(make_results([rec]))
+    assert "onerror" not in page
+    assert "not valid base64" in page
+
+
+def test_empty_claims_say_no_claims_ran():
+    page = render_html(make_results([], selected=0))
+    assert "No claims ran" in page
+    assert "-k</code> selected nothing" in page
+    assert 'class="summary"' not in page
+    assert "<section" not in page
+    assert count_line({"session": {}, "claims": []}) == "No claims ran"
+
+
+def test_figure_embedded_as_data_uri():
+    page = render_html(make_results([make_record()]))
+    assert f'src="data:image/png;base64,{PNG_B64}"' in page
+    assert 'loading="lazy"' in page
+    assert "<figcaption>Loss and accuracy vs epoch</figcaption>" in page
+    assert "max-width:100%" in page
+
+
+@pytest.mark.parametrize("bad", ["not base64!!", "", None, "AAA", "QUJD\u00e9", 12])
+def test_invalid_base64_figure_dropped_with_note(bad):
+    rec = make_record(figures=[{"title": "Broken figure", "png_base64": bad}, {"title": "Good one", "png_base64": PNG_B64}])
+    page = render_html(make_results([rec]))
+    assert page.count("data:image/png;base64,") == 1
+    assert "Broken figure" in page and "omitted" in page and "not valid base64" in page
+    assert f"data:image/png;base64,{PNG_B64}" in page
+
+
+def test_valid_base64_accepts_wrapped_lines():
+    assert valid_base64(PNG_B64[:40] + "\n" + PNG_B64[40:])
+    assert not valid_base64("====")
+
+
+def test_merge_version_mismatch_warns_on_page():
+    a = make_results([make_record("a", "1")])
+    b = make_results([make_record("b", "1")], versions={"python": "3.11.7", "torch": "2.13.0", "numpy": "2.1.0"})
+    merged = merge_results([a, b])
+    assert merged["session"]["versions"]["torch"] == {"2.14.1": [0], "2.13.0": [1]}
+    assert merged["session"]["versions"]["python"] == "3.11.7"
+    page = render_html(merged)
+    assert "different torch versions" in page
+    assert "Merged from 2 shards" in page
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_nonfinite_numbers_give_valid_json(tmp_path):
+    rec = make_record(
+        settings={"lr": float("nan"), "clip": float("inf"), "floor": float("-inf"), "ok": 0.5},
+        checks=[{"name": "ratio", "statistic": "nan", "value": float("nan"), "op": "<", "threshold": "inf", "passed": False}],
+        duration_s=float("inf"),
+    )
+    results = make_results([rec], duration_s=float("nan"))
+    html_path, json_path = write_report(results, tmp_path / "out")
+    data = strict_json(json_path.read_text(encoding="utf-8"))
+    settings = data["claims"][0]["settings"]
+    assert settings == {"lr": "nan", "clip": "inf", "floor": "-inf", "ok": 0.5}
+    assert data["claims"][0]["checks"][0]["value"] == "nan"
+    assert data["session"]["duration_s"] == "nan"
+    assert html_path.read_text(encoding="utf-8").count("<section") == 1
+    # input left untouched
+    assert math.isnan(results["claims"][0]["settings"]["lr"])
+
+
+def test_sanitize_handles_tuples_and_keys():
+    assert sanitize({1: (1.0, float("nan")), "s": {2}}) == {"1": [1.0, "nan"], "s": [2]}
+
+
+def test_write_report_atomic_and_clean(tmp_path):
+    out = tmp_path / "deep" / "out"
+    results = make_results()
+    html_path, json_path = write_report(results, out)
+    assert (html_path, json_path) == (out / "claims.html", out / "results.json")
+    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "results.json"]
+    # overwrite in place, still no leftovers
+    write_report(make_results([]), out)
+    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "results.json"]
+    assert "No claims ran" in html_path.read_text(encoding="utf-8")
+    assert load_results(json_path)["claims"] == []
+
+
+def test_write_then_load_round_trip(tmp_path):
+    results = make_results()
+    _, json_path = write_report(results, tmp_path)
+    assert load_results(json_path) == results
+    assert json_path.read_text(encoding="utf-8").startswith('{\n "session"')  # indent=1
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"foo": 1}', '{"claims": []}', '{"session": {}}', "[1, 2]", "not json", '{"session": [], "claims": []}'],
+)
+def test_load_results_rejects_non_results(tmp_path, content):
+    path = tmp_path / "x.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match="not a results file"):
+        load_results(path)
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def _shards():
+    a = make_results(
+        [make_record("zeta", "1"), make_record("alpha", "1", verdict="refuted")],
+        started="2025-01-01T10:00:00+00:00", finished="2025-01-01T10:10:00+00:00", duration_s=600.0,
+        workers=2, host="a",
+    )
+    b = make_results(
+        [make_record("mid", "1", verdict="error"), make_record("alpha", "2"),
+         make_record("beta", "x", verdict="holds", expected="refuted", outcome="xpassed")],
+        started="2025-01-01T09:55:00+00:00", finished="2025-01-01T10:07:00+00:00", duration_s=720.0,
+        workers=4, host="b",
+    )
+    return a, b
+
+
+def test_merge_counts_equal_union():
+    a, b = _shards()
+    merged = merge_results([a, b])
+    union = a["claims"] + b["claims"]
+    assert verdict_counts(merged) == verdict_counts(union)
+    assert verdict_counts(merged)["total"] == 5
+    nodeids = [r["nodeid"] for r in merged["claims"]]
+    assert nodeids == sorted(nodeids)
+    s = merged["session"]
+    assert s["started"] == "2025-01-01T09:55:00+00:00"
+    assert s["finished"] == "2025-01-01T10:10:00+00:00"
+    assert s["duration_s"] == 900.0
+    assert s["workers"] == 6
+    assert s["selected"] == 6
+    assert [sh["host"] for sh in s["shards"]] == ["a", "b"]
+    # merging a merged file with a third shard flattens the shard list
+    c = make_results([make_record("omega", "1")], host="c")
+    again = merge_results([merged, c])
+    assert [sh["host"] for sh in again["session"]["shards"]] == ["a", "b", "c"]
+    assert verdict_counts(again)["total"] == 6
+    # inputs untouched
+    assert [r["claim"] for r in a["claims"]] == ["zeta", "alpha"]
+
+
+def test_merge_rejects_duplicate_nodeids():
+    a, b = _shards()
+    dup = make_results([make_record("zeta", "1")])
+    with pytest.raises(ValueError, match=re.escape("claims/test_zeta.py::test_zeta[1]")):
+        merge_results([a, b, dup])
+    with pytest.raises(ValueError):
+        merge_results([])
+
+
+def test_merge_cli_round_trip(tmp_path):
+    a, b = _shards()
+    pa, pb = tmp_path / "s1" / "results.json", tmp_path / "s2" / "results.json"
+    write_report(a, pa.parent)
+    write_report(b, pb.parent)
+    out = tmp_path / "merged"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "reports.merge", str(pa), str(pb), "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert str(out / "claims.html") in proc.stdout and str(out / "results.json") in proc.stdout
+    assert "holds=3" in proc.stdout and "refuted=1" in proc.stdout and "error=1" in proc.stdout
+    assert "1 hold UNEXPECTEDLY" in proc.stdout
+    merged = load_results(out / "results.json")
+    assert verdict_counts(merged) == verdict_counts(a["claims"] + b["claims"])
+    page = (out / "claims.html").read_text(encoding="utf-8")
+    for claim in ("zeta", "alpha", "mid", "beta"):
+        assert f">{claim}<" in page
+    assert "UNEXPECTED" in page
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "reports.merge", str(pa), str(tmp_path / "nope.json"), "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert missing.returncode == 2
+    assert "nope.json" in missing.stderr and "Traceback" not in missing.stderr
+
+    dup = subprocess.run(
+        [sys.executable, "-m", "reports.merge", str(pa), str(pa), "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert dup.returncode == 2
+    assert "duplicate nodeid" in dup.stderr
+
+
+def test_reports_package_is_stdlib_only():
+    code = (
+        "import sys, reports, reports.build, reports.merge; "
+        "bad = sorted(m for m in ('torch', 'pytest', 'numpy', 'matplotlib') if m in sys.modules); "
+        "assert not bad, bad"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- property
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover - hypothesis is a declared dependency
+    given = None
+
+if given is not None:
+
+    @settings(max_examples=60, deadline=None)
+    @given(text=st.text(alphabet=st.sampled_from(list("<>&\"'abc/ =\u2014\n")), max_size=30))
+    def test_any_text_is_escaped(text):
+        rec = make_record(text or "c", text, statement=text, error=text or None, settings={text: text})
+        page = render_html(make_results([rec], command=text))
+        # With every piece of untrusted text escaped, the only tags are the builder's own.
+        tags = set(re.findall(r"<(/?[a-zA-Z0-9!]+)", page))
+        allowed = {
+            "!DOCTYPE", "html", "/html", "head", "/head", "meta", "title", "/title", "style", "/style", "body",
+            "/body", "h1", "/h1", "h2", "/h2", "h3", "/h3", "table", "/table", "tr", "/tr", "th", "/th", "td",
+            "/td", "div", "/div", "p", "/p", "span", "/span", "a", "/a", "b", "/b", "section", "/section",
+            "pre", "/pre", "figure", "/figure", "img", "figcaption", "/figcaption", "code", "/code",
+        }
+        assert tags <= allowed, tags - allowed

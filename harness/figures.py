@@ -47,3 +47,12 @@ def training_curves(groups: dict[str, Runs], panels: list[list[str]], title: str
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- HW1-1 deep vs shallow (C1, C2) ------------------------------------------------------------
+
+
+# --- HW1-2 optimisation (C3–C6) ----------------------------------------------------------------
+
+
+# --- HW1-3 generalisation (C8–C11) -------------------------------------------------------------

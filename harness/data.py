@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 DATA_DIR_ENV = "CLAIMS_DATA_DIR"
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MNIST5K_TEST_PER_CLASS = 100  # 100 of each class's 500 images are held out: 4000 train / 1000 test
 
 
@@ -84,7 +85,7 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
 def _mnist_missing_message(root: Path | None) -> str:
     where = f"in {root}" if root else "(no --data-dir given and $CLAIMS_DATA_DIR is not set)"
     return (f"full MNIST not found {where}. Put the four IDX files (train-images-idx3-ubyte, "
-            f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz) in "
+            f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, uncompressed) in "
             f"<data-dir>/MNIST/raw/ and pass --data-dir <data-dir> or set {DATA_DIR_ENV}; add --download to "
             f"let torchvision fetch them; or use the offline subset (--profile cpu).")
 
@@ -96,13 +97,14 @@ def _mnist_full_arrays(root: str, download: bool) -> tuple[np.ndarray, ...]:
     root_path = Path(root)
     if not root_path.is_dir() and not download:
         raise DatasetUnavailable(f"--data-dir {root_path} does not exist. " + _mnist_missing_message(root_path))
+    missing = [name for name in MNIST_FILES if not (root_path / "MNIST" / "raw" / name).is_file()]
+    if missing and not download:
+        raise DatasetUnavailable(f"missing {', '.join(missing)}. " + _mnist_missing_message(root_path))
     arrays = []
     for train in (True, False):
         try:
             ds = MNIST(root=str(root_path), train=train, download=download)
-        except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True ..."
-            raise DatasetUnavailable(_mnist_missing_message(root_path)) from err
-        except Exception as err:  # truncated or corrupt IDX files fail inside torchvision's parser
+        except Exception as err:  # the files exist, so torchvision's parser failed on their content
             raise DatasetUnavailable(
                 f"full MNIST in {root_path} could not be read ({type(err).__name__}: {err}). The IDX files "
                 f"are truncated or corrupt: delete {root_path / 'MNIST'} and fetch them again.") from err

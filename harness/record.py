@@ -63,7 +63,10 @@ class Record:
     def setting(self, settings: Any = None, **extra: Any) -> None:
         """File the claim's settings (a dataclass or dict) and any extra key=value facts."""
         if settings is not None:
-            self.settings.update(_plain(settings))
+            described = _plain(settings)
+            for shown_elsewhere in ("statement", "sources", "title"):  # the report shows these above the settings
+                described.pop(shown_elsewhere, None)
+            self.settings.update(described)
         self.settings.update(_plain(extra))
 
     def use_seeds(self, seeds: list[int]) -> list[int]:

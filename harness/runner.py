@@ -1,15 +1,33 @@
-"""Runs configs through the cache: a finished (config, seed) is never trained twice."""
+"""Runs configs through the cache: a finished (config, seed) is never trained twice, and a derived
+measurement (Hessian spectra, Jacobian norms, …) is never computed twice for the same inputs."""
 from __future__ import annotations
 
+import hashlib
+import inspect
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import Callable
 
 import torch
 
+from harness import data, metrics, models, train
 from harness.cache import RunCache, run_key
 from harness.data import Split
 from harness.train import Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
+
+
+@lru_cache(maxsize=None)
+def code_digest(*modules: ModuleType) -> str:
+    """Digest of the modules' source: part of every cache key, so editing the code that produced a
+    cached result invalidates it (a stale result would be an invented one)."""
+    return hashlib.sha256("".join(inspect.getsource(m) for m in modules).encode()).hexdigest()[:16]
+
+
+TRAINING_CODE = (train, data, models)
+MEASURING_CODE = (train, data, models, metrics)
 
 
 @dataclass
@@ -28,18 +46,34 @@ class Runner:
         """One member per seed, trained together as an ensemble, or loaded from the cache."""
         label = label or config.model.label
         started = time.perf_counter()
-        description = describe(config)
+        description = {"config": describe(config), "code": code_digest(*TRAINING_CODE)}
         keys = [run_key(description, seed) for seed in seeds]
 
         def compute(missing: list[int]) -> list[dict]:
             runs = train_ensemble(config, [seeds[i] for i in missing], self.split(config), label)
             return [member_payload(runs, j) for j in range(len(missing))]
 
-        if self.cache is None:
-            payloads, hits = compute(list(range(len(seeds)))), [False] * len(seeds)
-        else:
-            payloads, hits = self.cache.get_or_compute(keys, compute)
+        payloads, hits = self._get_or_compute(keys, compute)
         runs = stack_payloads(config, payloads, hits, self.device)
-        self.log.append({"label": label, "key": keys[0][:12], "seeds": list(seeds), "cached": all(hits),
-                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3)})
+        self._log(label, keys[0], seeds, hits, started)
         return runs
+
+    def memo(self, label: str, inputs: dict, compute: Callable[[], dict], seeds: list[int] = ()) -> dict:
+        """A derived measurement, cached like a run. `inputs` must name everything the result depends
+        on (configs via harness.train.describe, seeds, the measurement's own settings); the code of
+        harness.metrics and the training modules is part of the key. `compute()` returns a dict of
+        tensors and plain values."""
+        started = time.perf_counter()
+        key = run_key({"measurement": label, "inputs": inputs, "code": code_digest(*MEASURING_CODE)}, seed=-1)
+        payloads, hits = self._get_or_compute([key], lambda missing: [compute()])
+        self._log(label, key, list(seeds), hits, started)
+        return payloads[0]
+
+    def _get_or_compute(self, keys: list[str], compute) -> tuple[list[dict], list[bool]]:
+        if self.cache is None:
+            return compute(list(range(len(keys)))), [False] * len(keys)
+        return self.cache.get_or_compute(keys, compute)
+
+    def _log(self, label: str, key: str, seeds, hits: list[bool], started: float) -> None:
+        self.log.append({"label": label, "key": key[:12], "seeds": list(seeds), "cached": all(hits),
+                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3)})

@@ -96,3 +96,28 @@ def test_runner_trains_once_then_reads_the_cache(tmp_path):
     assert partly.cached == [True, False]
     assert np.array_equal(partly.train_loss[0], first.train_loss[1])
     assert [entry["cached"] for entry in runner.log] == [False, True, False]
+
+
+def test_memo_computes_once_and_keys_on_inputs(tmp_path):
+    runner = Runner(cache=RunCache(tmp_path))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": torch.tensor([1.0, 2.0])}
+
+    first = runner.memo("spectrum", {"config": "a", "tolerance": 1e-6}, compute)
+    again = runner.memo("spectrum", {"config": "a", "tolerance": 1e-6}, compute)
+    other = runner.memo("spectrum", {"config": "a", "tolerance": 1e-5}, compute)
+    assert len(calls) == 2 and torch.equal(first["value"], again["value"]) and torch.equal(other["value"], first["value"])
+    assert [entry["cached"] for entry in runner.log] == [False, True, False]
+
+
+def test_cache_keys_change_when_training_code_changes(monkeypatch):
+    from harness import runner as runner_module
+
+    before = runner_module.code_digest(*runner_module.TRAINING_CODE)
+    runner_module.code_digest.cache_clear()
+    monkeypatch.setattr(runner_module.inspect, "getsource", lambda m: "edited " + m.__name__)
+    assert runner_module.code_digest(*runner_module.TRAINING_CODE) != before
+    runner_module.code_digest.cache_clear()

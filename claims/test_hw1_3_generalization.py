@@ -182,7 +182,16 @@ TRENDS = {  # name: (final metric, the rank correlation's sign with the paramete
 }
 FLATTEN = 0.25  # "gains flatten": the median test-accuracy gain over the larger half of the sweep is at most
                 # a quarter of the gain over the smaller half
-PARAM_COUNT_REFUTED: dict[str, str] = {}
+PARAM_COUNT_REFUTED = {
+    "test_plateaus_gap_grows-003": "refuted (cpu profile, 000's MLP family 784-w-w-w-10 for w = 5…90, 4000 images, 40 "
+        "epochs, seeds 0-2): test accuracy rises (Spearman rho = 0.917) and flattens (median gain 0.012 past 44,860 "
+        "parameters against 0.097 before), but the gap does not grow: median train accuracy is 0.998–1.000 from 16,750 "
+        "parameters on while test accuracy keeps rising (0.904 → 0.933), so the train–test accuracy gap shrinks "
+        "(rho = −0.280, one-sided p = 0.93) and the test–train loss gap shows no trend (rho = 0.078, p = 0.34)",
+    "test_loss_rises-004": "refuted (cpu profile, same sweep, seeds 0-2): over the larger half of the sweep (44,860–87,940 "
+        "parameters, median test accuracy 0.921–0.933) the final test loss falls rather than rises (median 0.471 → "
+        "0.396): Spearman rho = −0.415 (n = 15), one-sided p = 0.94",
+}
 
 
 @claim("param_count", title="Number of parameters vs generalisation", statement="More parameters do not hurt generalisation",
@@ -203,6 +212,8 @@ def test_param_count(variant, profile, runner, record, seed_base):
     record.figure(figures.versus_parameters(params, finals, title=f"{len(params)} structures × {len(seeds)} seeds, "
                                             f"{sweep.epochs} epochs: final loss and accuracy vs parameters"))
 
+    for name in METRICS:
+        record.note(f"median final {name} per structure: {np.round(np.median(finals[name], axis=1), 4).tolist()}")
     chosen = slice(len(params) // 2, None) if s.larger_half_only else slice(None)
     where = f"{params[chosen][0]}–{params[chosen][-1]} parameters"
     for trend in s.trends:
@@ -306,7 +317,27 @@ INTERPOLATION = {
 ALPHAS = np.linspace(-1, 2, 31)  # 004's range [-1, 2] in steps of 0.1 (003 drew 31 points)
 NEAR = 0.25                      # "near α = 0 and α = 1": within a quarter of the distance between the minima
 HIGH = 0.02                      # "accuracy is high": within 2 points of the worse minimum's test accuracy
-INTERPOLATION_REFUTED: dict[str, str] = {}
+INTERPOLATION_REFUTED = {
+    "batch_64_vs_1024-independent_init": "refuted by 004's part only (cpu profile, MLP 784-32-10, seeds 0-7, 8 pairs from "
+        "independent initialisations): the train loss at α = 0.5 is above both minima in 8/8 pairs (by 0.29–0.54), test "
+        "accuracy at 0.5 below both in 8/8, the loss at α = −1 and 2 above both in 8/8 (p = 0.0039 each); but at α = −0.3 "
+        "test accuracy is within 2 points of the worse minimum in 8/8 pairs (0.4–1.6 points below it), so accuracy is not "
+        "high only near α = 0 and 1 (sign test 0 of 8, p = 1)",
+    "batch_64_vs_1024-shared_init": "refuted (cpu profile, MLP 784-32-10, seeds 0-7, 8 pairs from shared initialisations): "
+        "no barrier: the train loss at α = 0.5 is 0.016–0.024 below the higher minimum in 8/8 pairs (p = 1); test accuracy "
+        "at 0.5 is below both minima in 2 pairs, above in 4, tied in 2 (p = 0.89); farther than 0.25 from both minima "
+        "test accuracy reaches 0.3–1.2 points above the worse minimum's in 8/8 pairs (p = 1); the loss at α = −1 and 2 "
+        "exceeds both minima in 1/8 (p = 0.996)",
+    "lr_1e-3_vs_1e-2-independent_init": "refuted by 004's part only (cpu profile, MLP 784-32-10, seeds 0-7, 8 pairs from "
+        "independent initialisations): the train loss at α = 0.5 is above both minima in 8/8 pairs (by 0.21–0.68), test "
+        "accuracy at 0.5 below both in 8/8, the loss at α = −1 and 2 above both in 8/8 (p = 0.0039 each); but at α = 1.3 "
+        "test accuracy is within 2 points of the worse minimum in 7 of 8 pairs (0.8 below to 0.9 above it; 2.3 below in "
+        "the eighth), sign test 1 of 8, p = 0.996",
+    "lr_1e-3_vs_1e-2-shared_init": "refuted (cpu profile, MLP 784-32-10, seeds 0-7, 8 pairs from shared initialisations): "
+        "the train loss at α = 0.5 is above both minima in only 2/8 pairs (−0.017 to +0.012, p = 0.96); test accuracy at "
+        "0.5 below both in 5/8 (p = 0.36); farther than 0.25 from both minima test accuracy reaches 0.0–1.8 points above "
+        "the worse minimum's in 8/8 pairs (p = 1); the loss at α = −1 and 2 exceeds both minima in 3/8 (p = 0.86)",
+}
 
 
 @claim("interpolation", title="Loss and accuracy on the line between two minima", statement=BARRIER,
@@ -342,6 +373,10 @@ def test_interpolation(variant, profile, runner, record, seed_base):
     for name, test in tests.items():
         record.check(f"{name}: sign test over pairs, p", test.p_value, "<", P_MAX, detail=str(test))
     record.note(f"train loss at α = 0.5 minus the higher minimum, per pair: {np.round(loss[:, at[0.5]] - minima_loss, 4).tolist()}")
+    far_best = acc[:, far].argmax(axis=1)
+    record.note(f"highest test accuracy farther than {NEAR} from the minima minus the worse minimum's, per pair: "
+                f"{np.round(acc[:, far].max(axis=1) - minima_acc, 4).tolist()} at α = {np.round(ALPHAS[far][far_best], 2).tolist()}")
+    record.note(f"train accuracy of θ₁ and θ₂, per pair: {np.round(curves['train_acc'][:, [at[0], at[1]]], 4).tolist()}")
 
 
 # --- C10 sensitivity --------------------------------------------------------------------------
@@ -377,7 +412,21 @@ def sensitivity_variants(*sweeps: BatchSweep) -> dict[str, Sensitivity]:
 
 SENSITIVITY = {"cpu": sensitivity_variants(FIXED_EPOCHS_CPU, FIXED_STEPS_CPU),
                "full": sensitivity_variants(FIXED_EPOCHS_FULL, FIXED_STEPS_FULL)}
-SENSITIVITY_REFUTED: dict[str, str] = {}
+SENSITIVITY_REFUTED = {
+    "sensitivity_rises-novak2018-fixed_epochs": "refuted (cpu profile, MLP 784-32-10, 4000 images, 40 epochs at every batch "
+        "size, seeds 0-3): sensitivity falls as the batch grows, Spearman rho = −0.962 (n = 24, one-sided p for a rise = 1); "
+        "median 0.623 at batch 32, 0.329 at 4000",
+    "sensitivity_tracks_error-000-fixed_epochs": "refuted (cpu profile, 40 epochs at every batch size, seeds 0-3): "
+        "sensitivity is higher where test accuracy is higher (both fall with batch size): Spearman rho(test accuracy, "
+        "sensitivity) = +0.714 (n = 24), one-sided p = 1",
+    "sensitivity_falls-002-003-004-fixed_steps": "refuted (cpu profile, MLP 784-32-10, 600–630 optimizer steps at every "
+        "batch size, seeds 0-3): sensitivity rises with batch size, Spearman rho = +0.987 (n = 24, one-sided p for a "
+        "fall = 1); median 0.410 at batch 32, 0.816 at 4000",
+    "sensitivity_tracks_error-000-fixed_steps": "refuted (cpu profile, 600–630 steps at every batch size, seeds 0-3): no "
+        "relation: Spearman rho(test accuracy, sensitivity) = +0.101 (n = 24), one-sided p = 0.68",
+    "accuracy_falls-002-003-fixed_steps": "refuted (cpu profile, 600–630 steps at every batch size, seeds 0-3): test "
+        "accuracy does not fall with batch size: Spearman rho = +0.205 (n = 24), one-sided p = 0.83",
+}
 
 
 @claim("sensitivity", title="Input sensitivity vs batch size", statement="Sensitivity falls as the batch size grows",
@@ -432,7 +481,14 @@ def sharpness_variants(*sweeps: BatchSweep) -> dict[str, Sharpness]:
 
 SHARPNESS = {"cpu": sharpness_variants(FIXED_EPOCHS_CPU, FIXED_STEPS_CPU),
              "full": sharpness_variants(FIXED_EPOCHS_FULL, FIXED_STEPS_FULL)}
-SHARPNESS_REFUTED: dict[str, str] = {}
+SHARPNESS_REFUTED = {
+    "smaller-004-fixed_epochs": "refuted (cpu profile, MLP 784-32-10, 40 epochs at every batch size, seeds 0-3, σ = 0.01, "
+        "20 draws): the noise sharpness rises with batch size, Spearman rho = +0.902 (n = 24, one-sided p for a fall = 1); "
+        "median 0.0029 at batch 32, 0.0145 at 4000",
+    "sharper-keskar2017-fixed_steps": "refuted (cpu profile, 600–630 steps at every batch size, seeds 0-3, ε = 1e-3, 10 "
+        "ascent steps): ε-sharpness falls with batch size, Spearman rho = −0.832 (n = 24, one-sided p for a rise = 1); "
+        "median φ 1.455 at batch 32, 0.741 at 4000",
+}
 
 
 @claim("sharpness", title="Sharpness vs batch size", statement="Sharpness changes with the batch size",

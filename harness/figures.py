@@ -107,11 +107,18 @@ def along_line(alphas, curves: dict[str, np.ndarray], title: str = "") -> plt.Fi
         loss_ax.axvline(end, color="grey", lw=0.8, ls=":")
     loss_ax.grid(alpha=0.3)
     handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
-    loss_ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="upper center")
+    fig.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="lower center", ncol=2)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))  # room for the legend below the axes
     return fig
+
+
+def _batch_axis(ax, batch_sizes):
+    """Log x-axis ticked at the batch sizes themselves."""
+    ax.set_xscale("log")
+    ax.set_xticks(list(batch_sizes), labels=[str(b) for b in batch_sizes])
+    ax.minorticks_off()
 
 
 def versus_batch_size(batch_sizes, finals: dict[str, np.ndarray], sensitivity: np.ndarray,
@@ -126,7 +133,7 @@ def versus_batch_size(batch_sizes, finals: dict[str, np.ndarray], sensitivity: n
             _points_and_median(ax, batch_sizes, finals[name], color, METRIC_LABELS[name])
         right = ax.twinx()
         _points_and_median(right, batch_sizes, sensitivity, COLORS[3], "sensitivity", linestyle="--", marker="s")
-        ax.set_xscale("log", base=2)
+        _batch_axis(ax, batch_sizes)
         ax.set_xlabel("batch size")
         ax.set_ylabel("loss" if kind == "loss" else "accuracy")
         right.set_ylabel("sensitivity  ‖∂softmax/∂x‖_F", color=COLORS[3])
@@ -144,7 +151,7 @@ def sharpness_vs_batch_size(batch_sizes, measures: dict[str, np.ndarray], title:
     fig, axes = plt.subplots(1, len(measures), figsize=(5.2 * len(measures), 3.8), squeeze=False)
     for ax, (label, values), color in zip(axes[0], measures.items(), COLORS[2:]):
         _points_and_median(ax, batch_sizes, values, color, label)
-        ax.set_xscale("log", base=2)
+        _batch_axis(ax, batch_sizes)
         ax.set_xlabel("batch size")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

@@ -56,3 +56,107 @@ def training_curves(groups: dict[str, Runs], panels: list[list[str]], title: str
 
 
 # --- HW1-3 generalisation (C8–C11) -------------------------------------------------------------
+
+def _points_and_median(ax, x, values: np.ndarray, color, label: str, linestyle: str = "-", marker: str = "o"):
+    """values (len(x), seeds): every seed as a faint point, the median over seeds as a line."""
+    values = np.asarray(values, dtype=float)
+    for column in values.T:
+        ax.scatter(x, column, color=color, alpha=0.35, s=10, marker=marker, linewidths=0)
+    ax.plot(x, np.median(values, axis=1), color=color, lw=1.8, ls=linestyle, marker=marker, ms=3,
+            label=f"{label} (median of {values.shape[1]})")
+
+
+def versus_parameters(param_counts, finals: dict[str, np.ndarray], title: str = "") -> plt.Figure:
+    """Final loss and accuracy vs parameter count (log x), train and test in each panel (C8).
+
+    finals maps train_loss / test_loss / train_acc / test_acc to arrays (structures, seeds)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
+    for ax, kind in zip(axes, ("loss", "acc")):
+        for color, split in zip(COLORS, ("train", "test")):
+            name = f"{split}_{kind}"
+            _points_and_median(ax, param_counts, finals[name], color, METRIC_LABELS[name])
+        ax.set_xscale("log")
+        ax.set_xlabel("number of parameters")
+        ax.set_ylabel("loss" if kind == "loss" else "accuracy")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def along_line(alphas, curves: dict[str, np.ndarray], title: str = "") -> plt.Figure:
+    """Loss (log, left axis) and accuracy (right axis) vs interpolation ratio α, train solid and test
+    dashed, as the reports drew it (C9). curves maps the four metric names to arrays (pairs, alphas):
+    one thin line per pair, the median bold."""
+    fig, loss_ax = plt.subplots(figsize=(7.2, 4.2))
+    acc_ax = loss_ax.twinx()
+    for ax, kind, color in ((loss_ax, "loss", COLORS[0]), (acc_ax, "acc", COLORS[3])):
+        for split, style in (("train", "-"), ("test", "--")):
+            rows = np.asarray(curves[f"{split}_{kind}"])
+            for row in rows:
+                ax.plot(alphas, row, color=color, ls=style, lw=0.6, alpha=0.25)
+            ax.plot(alphas, np.median(rows, axis=0), color=color, ls=style, lw=2,
+                    label=f"{METRIC_LABELS[f'{split}_{kind}']} (median of {len(rows)} pairs)")
+    loss_ax.set_yscale("log")
+    loss_ax.set_xlabel("interpolation ratio α   (θ = (1−α)·θ₁ + α·θ₂)")
+    loss_ax.set_ylabel("cross-entropy loss (log)", color=COLORS[0])
+    acc_ax.set_ylabel("accuracy", color=COLORS[3])
+    for end in (0, 1):
+        loss_ax.axvline(end, color="grey", lw=0.8, ls=":")
+    loss_ax.grid(alpha=0.3)
+    handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
+    fig.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="lower center", ncol=2)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))  # room for the legend below the axes
+    return fig
+
+
+def _batch_axis(ax, batch_sizes):
+    """Log x-axis ticked at the batch sizes themselves."""
+    ax.set_xscale("log")
+    ax.set_xticks(list(batch_sizes), labels=[str(b) for b in batch_sizes])
+    ax.minorticks_off()
+
+
+def versus_batch_size(batch_sizes, finals: dict[str, np.ndarray], sensitivity: np.ndarray,
+                      title: str = "") -> plt.Figure:
+    """Loss and accuracy (left axes) with sensitivity (right axes) vs batch size, log x, as the reports
+    drew it with two y-axes (C10). finals maps the four metric names to arrays (batch sizes, seeds);
+    sensitivity is (batch sizes, seeds)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.9))
+    for ax, kind in zip(axes, ("loss", "acc")):
+        for color, split in zip(COLORS, ("train", "test")):
+            name = f"{split}_{kind}"
+            _points_and_median(ax, batch_sizes, finals[name], color, METRIC_LABELS[name])
+        right = ax.twinx()
+        _points_and_median(right, batch_sizes, sensitivity, COLORS[3], "sensitivity", linestyle="--", marker="s")
+        _batch_axis(ax, batch_sizes)
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("loss" if kind == "loss" else "accuracy")
+        right.set_ylabel("sensitivity  ‖∂softmax/∂x‖_F", color=COLORS[3])
+        ax.grid(alpha=0.3)
+        handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+        ax.legend(handles, [h.get_label() for h in handles], fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def sharpness_vs_batch_size(batch_sizes, measures: dict[str, np.ndarray], title: str = "") -> plt.Figure:
+    """One panel per sharpness measure (label -> array (batch sizes, seeds)) vs batch size, log x (C11)."""
+    fig, axes = plt.subplots(1, len(measures), figsize=(5.2 * len(measures), 3.8), squeeze=False)
+    for ax, (label, values), color in zip(axes[0], measures.items(), COLORS[2:]):
+        _points_and_median(ax, batch_sizes, values, color, label)
+        _batch_axis(ax, batch_sizes)
+        ax.set_xlabel("batch size")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -26,14 +26,12 @@ ALPHA = 0.05   # the issue: "a sign or Wilcoxon test at a level fixed in advance
 FITTED = 0.01  # 003 "converged: a near-zero loss": training MSE ≤ 1% of the target's variance (R² ≥ 0.99)
 
 
-def model_row(spec: MLPSpec | CNNSpec) -> dict:
+def model_row(spec: MLPSpec | CNNSpec) -> str:
     """What the report prints for each model: depth, widths, exact parameter count."""
     if isinstance(spec, MLPSpec):
-        return {"model": spec.label, "hidden layers": len(spec.hidden), "widths": spec.hidden,
-                "params": count_params(spec)}
-    return {"model": spec.label, "conv layers": len(spec.channels), "channels": spec.channels,
-            "dense layers": len(spec.dense) + 1, "dense widths": (*spec.dense, spec.out_dim),
-            "params": count_params(spec)}
+        return f"hidden layers {len(spec.hidden)}, widths {list(spec.hidden)}: {count_params(spec)} parameters"
+    return (f"conv layers {len(spec.channels)}, channels {list(spec.channels)} (kernel {spec.kernel}); dense layers "
+            f"{len(spec.dense) + 1}, widths {[*spec.dense, spec.out_dim]}: {count_params(spec)} parameters")
 
 
 # --- C1 function_fit_depth ----------------------------------------------------------------------

@@ -188,7 +188,7 @@ def cnn_spec(s: CNNDepth, depth: int) -> CNNSpec:
 DEEPER = "At equal parameter count, a deeper CNN reaches a lower training loss and a higher training accuracy (004)"
 ONE_DENSE = ("With the conv stack fixed and equal parameter count, the CNN with a single dense layer is best: lowest "
              "training loss, highest training and test accuracy (003 §1.2, contrary to 'deeper is better')")
-# cpu: ~10k-parameter families (004 used 90.9k, 003 25.5k: 9× and 2.5× the convolution cost), 1000 training
+# cpu: ~10k-parameter families instead of 004's 90.9k and 003's 25.5k (for cost), 1000 training
 # images, 5 epochs of Adam 1e-3 at Keras' default batch 32 (160 steps): what ~150 CPU-s buys for 6 seeds on
 # a 2-core machine; the verdict is about early training. 003's lr 1e-4 would barely move in 160 steps.
 # 003's dropout 0.25 is not modelled. digits: all 1437/360 images (8×8: 8→4→2→1 allows at most 3 conv layers).

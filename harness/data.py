@@ -4,6 +4,8 @@
   split deterministically and stratified into 4000 train / 1000 test images (400 / 100 per class).
 - `mnist`: full MNIST (60k / 10k) read by `torchvision.datasets.MNIST` from a data directory
   (`--data-dir` or the environment variable CLAIMS_DATA_DIR); it downloads only when asked.
+- `digits`: scikit-learn's bundled 8×8 handwritten digits (1797 images, offline), split stratified
+  into 1437 train / 360 test images: a second real image task (HW1-1's "more than one task").
 - 1-D target functions on [-1, 1] for the function-fitting claims.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 DATA_DIR_ENV = "CLAIMS_DATA_DIR"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MNIST5K_TEST_PER_CLASS = 100  # 100 of each class's 500 images are held out: 4000 train / 1000 test
+DIGITS_TEST_FRACTION = 0.2    # 8×8 digits: 360 of 1797 images held out, stratified by class
 
 
 class DatasetUnavailable(RuntimeError):
@@ -30,7 +33,7 @@ class DatasetUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class DataSpec:
     """Which images a run trains and tests on. Hashable, so it can key caches."""
-    name: str = "mnist5k"          # "mnist5k" (offline) or "mnist" (full, needs data_dir)
+    name: str = "mnist5k"          # "mnist5k" (offline), "mnist" (full, needs data_dir) or "digits" (8×8, offline)
     n_train: int | None = None     # first n of a seeded permutation of the train split; None = all
     n_test: int | None = None      # likewise for the test split
     seed: int = 0                  # draws the subset
@@ -38,7 +41,7 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class Split:
-    """Images (N, 1, 28, 28) in [0, 1] and integer labels (N,), on one device."""
+    """Images (N, 1, side, side) in [0, 1] (side 28 for MNIST, 8 for digits) and integer labels (N,), on one device."""
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_test: torch.Tensor
@@ -74,6 +77,17 @@ def _mnist5k_arrays() -> tuple[np.ndarray, ...]:
     train_order = rng.permutation(np.flatnonzero(~test_mask))  # shuffled so prefixes mix classes
     test_order = rng.permutation(np.flatnonzero(test_mask))
     return x[train_order], y[train_order], x[test_order], y[test_order]
+
+
+@lru_cache(maxsize=1)
+def _digits_arrays() -> tuple[np.ndarray, ...]:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x, y = (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int64)  # pixels are 0–16
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=DIGITS_TEST_FRACTION, stratify=y, random_state=0)
+    return x_tr, y_tr, x_te, y_te
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
@@ -121,23 +135,26 @@ def _mnist_full_arrays(root: str, download: bool) -> tuple[np.ndarray, ...]:
 
 def load_mnist(spec: DataSpec, device: str | torch.device = "cpu",
                data_dir: str | os.PathLike | None = None, download: bool = False) -> Split:
-    """The images and labels `spec` names, as tensors on `device`."""
+    """The images and labels `spec` names (MNIST or the 8×8 digits), as tensors on `device`."""
     if spec.name == "mnist5k":
         x_tr, y_tr, x_te, y_te = _mnist5k_arrays()
+    elif spec.name == "digits":
+        x_tr, y_tr, x_te, y_te = _digits_arrays()
     elif spec.name == "mnist":
         root = resolve_data_dir(data_dir)
         if root is None:
             raise DatasetUnavailable(_mnist_missing_message(None))
         x_tr, y_tr, x_te, y_te = _mnist_full_arrays(str(root), download)
     else:
-        raise ValueError(f"unknown dataset {spec.name!r}: use 'mnist5k' or 'mnist'")
+        raise ValueError(f"unknown dataset {spec.name!r}: use 'mnist5k', 'mnist' or 'digits'")
 
     rng = np.random.default_rng(spec.seed)
     train_idx = _take(rng, len(y_tr), spec.n_train, "n_train")
     test_idx = _take(rng, len(y_te), spec.n_test, "n_test")
     tensors = [torch.from_numpy(a).to(device) for a in (x_tr[train_idx], y_tr[train_idx], x_te[test_idx], y_te[test_idx])]
-    tensors[0] = tensors[0].view(-1, 1, 28, 28)
-    tensors[2] = tensors[2].view(-1, 1, 28, 28)
+    side = math.isqrt(x_tr.shape[1])  # square images: 28 for MNIST, 8 for digits
+    tensors[0] = tensors[0].view(-1, 1, side, side)
+    tensors[2] = tensors[2].view(-1, 1, side, side)
     return Split(*tensors)
 
 

@@ -51,6 +51,31 @@ def training_curves(groups: dict[str, Runs], panels: list[list[str]], title: str
 
 # --- HW1-1 deep vs shallow (C1, C2) ------------------------------------------------------------
 
+def function_fits(x: np.ndarray, truth: np.ndarray, predictions: dict[str, np.ndarray],
+                  final_loss: dict[str, np.ndarray], title: str = "") -> plt.Figure:
+    """Predicted curves of several models against the ground truth, in one chart.
+
+    predictions maps a legend label to (members, n) outputs on x; per model every seed is a thin line
+    and the seed with the median final loss (final_loss[label], (members,)) a bold one."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    ax.plot(x, truth, color="black", lw=2.5, label="ground truth", zorder=1)
+    for color, (label, curves) in zip(COLORS, predictions.items()):
+        losses = np.asarray(final_loss[label])
+        median_seed = int(np.argsort(losses)[(len(losses) - 1) // 2])
+        for curve in curves:
+            ax.plot(x, curve, color=color, alpha=0.2, lw=0.7, zorder=2)
+        ax.plot(x, curves[median_seed], color=color, lw=1.6, zorder=3,
+                label=f"{label} (seed with median loss, of {len(curves)})")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 
 # --- HW1-2 optimisation (C3–C6) ----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ Parameter sets are dicts name -> (members, ...) stacked tensors, as in Runs.para
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from harness.models import build
@@ -32,6 +33,23 @@ def unflatten(flat: torch.Tensor, like: dict[str, torch.Tensor]) -> dict[str, to
         out[name] = flat[:, start:start + size].reshape(flat.shape[0], *p.shape[1:])
         start += size
     return out
+
+
+# --- Deep vs shallow (C1, C2): predicted curves, epochs to reach a loss --------------------------
+
+@torch.no_grad()
+def predict_stacked(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Outputs (members, n, out) of stacked parameter sets on inputs x (n, ...), in one pass: meant for
+    the few thousand grid points of a 1-D function, not for a whole image split."""
+    forward = _stacked_forward(config.model, build(config.model).to("meta"))
+    return forward(params, x)
+
+
+def first_epoch_below(epochs: np.ndarray, losses: np.ndarray, threshold: float, never: float) -> np.ndarray:
+    """Per member, the first recorded epoch whose loss is at or below `threshold`; `never` for members
+    that do not get there. losses (members, records) as in Runs.train_loss."""
+    below = np.asarray(losses) <= threshold
+    return np.where(below.any(axis=1), np.asarray(epochs)[below.argmax(axis=1)], never)
 
 
 # --- Optimisation (C3–C6): Hessian and minimal ratio, gradient norm, error surface ------------------

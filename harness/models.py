@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 from torch import nn
@@ -121,3 +123,38 @@ def mlp_for_budget(depth: int, budget: int, in_dim: int = 1, out_dim: int = 1, a
     """An MLP spec with `depth` equal hidden layers whose parameter count is within 5% of `budget`."""
     width = width_for_budget(depth, budget, in_dim, out_dim)
     return MLPSpec(in_dim, (width,) * depth, out_dim, activation)
+
+
+def spec_for_budget(make: Callable[[int], ModelSpec], budget: int, tolerance: float = 0.05,
+                    max_width: int = 1 << 16) -> ModelSpec:
+    """make(w) for the width w ≥ 1 whose parameter count is closest to `budget`.
+
+    `make` builds a family of specs from one free width (conv channels, dense width, ...) whose count
+    does not fall as w grows, e.g. `lambda c: CNNSpec(channels=(c, c))`; a family without a free width
+    may ignore w. Raises ValueError if even the closest misses `budget` by more than `tolerance`."""
+    if budget < 1:
+        raise ValueError(f"budget must be positive, got {budget}")
+    count = lru_cache(maxsize=None)(lambda w: count_spec(make(w)))
+    # Double until the count reaches the budget (or stops growing), then bisect for the first width
+    # at or above it: never builds a spec much larger than the budget.
+    high = 1
+    while count(high) < budget and count(2 * high) > count(high):
+        high *= 2
+        if high > max_width:
+            raise ValueError(f"no width up to {max_width} reaches {budget} parameters")
+    low = high // 2
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if count(mid) < budget else (low, mid)
+    width = min((w for w in (low, high) if w >= 1), key=lambda w: abs(count(w) - budget))
+    spec = make(width)
+    if abs(count(width) - budget) > tolerance * budget:
+        raise ValueError(f"no width gives {budget} parameters within {tolerance:.0%} (closest: width {width}, "
+                         f"{count(width)} parameters, {spec.label})")
+    return spec
+
+
+def count_spec(spec: ModelSpec) -> int:
+    """Parameter count of `spec`, built on the meta device (no memory, no RNG use)."""
+    with torch.device("meta"):
+        return count_params(build(spec))

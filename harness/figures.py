@@ -114,7 +114,7 @@ def minimal_ratio_vs_loss(loss: np.ndarray, ratio: np.ndarray, critical: np.ndar
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     if title:
-        ax.set_title(title, fontsize=10)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -130,24 +130,24 @@ def loss_vs_radius(radii: np.ndarray, mean_loss: np.ndarray, title: str = "") ->
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     if title:
-        ax.set_title(title, fontsize=10)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def loss_contour(coords: np.ndarray, surface: np.ndarray, title: str = "") -> plt.Figure:
-    """Contour of a 2-D loss surface (rows b, columns a) around the trained point at the origin (log levels)."""
+    """Contour of log10 of a 2-D loss surface (rows b, columns a) around the trained point at the origin."""
     fig, ax = plt.subplots(figsize=(5.4, 4.6))
-    levels = np.geomspace(surface.min(), surface.max(), 20)
-    filled = ax.contourf(coords, coords, surface, levels=levels, norm=matplotlib.colors.LogNorm(), cmap="viridis")
-    ax.contour(coords, coords, surface, levels=levels, colors="white", linewidths=0.4)
+    log_loss = np.log10(surface)
+    filled = ax.contourf(coords, coords, log_loss, levels=20, cmap="viridis")
+    ax.contour(coords, coords, log_loss, levels=filled.levels, colors="white", linewidths=0.4)
     ax.plot(0, 0, "r*", ms=10, label="trained point")
-    fig.colorbar(filled, ax=ax, label="training loss")
+    fig.colorbar(filled, ax=ax, label="log10 training loss")
     ax.set_xlabel("direction 1 (filter-normalised)")
     ax.set_ylabel("direction 2 (filter-normalised)")
     ax.legend(fontsize=7)
     if title:
-        ax.set_title(title, fontsize=10)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

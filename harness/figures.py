@@ -79,6 +79,104 @@ def function_fits(x: np.ndarray, truth: np.ndarray, predictions: dict[str, np.nd
 
 # --- HW1-2 optimisation (C3–C6) ----------------------------------------------------------------
 
+def trajectories(paths: dict[str, np.ndarray], final_loss: np.ndarray, title: str = "",
+                 axis_name: str = "component") -> plt.Figure:
+    """Optimisation paths in 2-D: one panel per entry of `paths` (e.g. "layer 1", "whole model"),
+    each (runs, K, 2); every run a coloured line from its start (o) to its end (*), the end
+    annotated with the run's final loss."""
+    fig, axes = plt.subplots(1, len(paths), figsize=(5.2 * len(paths), 4.4), squeeze=False)
+    for ax, (panel, xy) in zip(axes[0], paths.items()):
+        for run, path in enumerate(xy):
+            color = COLORS[run % len(COLORS)]
+            ax.plot(path[:, 0], path[:, 1], color=color, lw=1, alpha=0.8, marker=".", ms=3,
+                    label=f"run {run + 1}: final loss {final_loss[run]:.2g}")
+            ax.plot(*path[0], "o", color=color, ms=6)
+            ax.plot(*path[-1], "*", color=color, ms=12, markeredgecolor="black", markeredgewidth=0.5)
+            ax.annotate(f"{final_loss[run]:.2g}", path[-1], textcoords="offset points", xytext=(5, 5), fontsize=7)
+        ax.set_title(panel, fontsize=9)
+        ax.set_xlabel(f"{axis_name} 1")
+        ax.set_ylabel(f"{axis_name} 2")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def gradient_norm_and_loss(runs: Runs, title: str = "", near_zero: np.ndarray | None = None) -> plt.Figure:
+    """Loss (top, log scale) and gradient norm (bottom, linear, as the reports drew it) vs iteration,
+    every seed thin and the median bold; `near_zero` (per seed) draws the level called "near zero"."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
+    steps = np.arange(1, runs.step_loss.shape[1] + 1)
+    _seed_lines(top, steps, runs.step_loss, COLORS[0], "training loss")
+    top.set_yscale("log")
+    top.set_ylabel("loss (MSE)")
+    _seed_lines(bottom, steps, runs.grad_norm, COLORS[1], "gradient norm")
+    if near_zero is not None:
+        bottom.axhline(np.median(near_zero), color="gray", ls="--", lw=1, label="near zero (median over seeds)")
+    bottom.set_ylabel("gradient norm")
+    bottom.set_xlabel("iteration")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def minimal_ratio_vs_loss(loss: np.ndarray, ratio: np.ndarray, critical: np.ndarray, title: str = "") -> plt.Figure:
+    """One point per run: minimal ratio (x) against loss (y), as 004 and 003 drew it; runs whose
+    gradient did not get small enough (critical False) are drawn hollow."""
+    fig, ax = plt.subplots(figsize=(6, 4.4))
+    ax.scatter(ratio[critical], loss[critical], s=18, color=COLORS[0], label=f"small gradient ({critical.sum()})")
+    if (~critical).any():
+        ax.scatter(ratio[~critical], loss[~critical], s=18, facecolors="none", edgecolors=COLORS[3],
+                   label=f"gradient not small ({(~critical).sum()})")
+    ax.set_xlabel("minimal ratio (fraction of positive Hessian eigenvalues)")
+    ax.set_ylabel("training loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def loss_vs_radius(radii: np.ndarray, mean_loss: np.ndarray, title: str = "") -> plt.Figure:
+    """004's error curve: loss averaged over random directions against the squared radius, one line per run."""
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for run, row in enumerate(mean_loss):
+        ax.plot(np.asarray(radii) ** 2, row, marker=".", color=COLORS[run % len(COLORS)], label=f"run {run + 1}")
+    ax.set_xlabel("squared radius of the perturbation")
+    ax.set_ylabel("training loss, mean over directions")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def loss_contour(coords: np.ndarray, surface: np.ndarray, title: str = "") -> plt.Figure:
+    """Contour of log10 of a 2-D loss surface (rows b, columns a) around the trained point at the origin."""
+    fig, ax = plt.subplots(figsize=(5.4, 4.6))
+    log_loss = np.log10(surface)
+    filled = ax.contourf(coords, coords, log_loss, levels=20, cmap="viridis")
+    ax.contour(coords, coords, log_loss, levels=filled.levels, colors="white", linewidths=0.4)
+    ax.plot(0, 0, "r*", ms=10, label="trained point")
+    fig.colorbar(filled, ax=ax, label="log10 training loss")
+    ax.set_xlabel("direction 1 (filter-normalised)")
+    ax.set_ylabel("direction 2 (filter-normalised)")
+    ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 
 # --- HW1-3 generalisation (C8–C11) -------------------------------------------------------------
 

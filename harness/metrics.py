@@ -53,6 +53,259 @@ def first_epoch_below(epochs: np.ndarray, losses: np.ndarray, threshold: float, 
 
 
 # --- Optimisation (C3–C6): Hessian and minimal ratio, gradient norm, error surface ------------------
+# (This section's imports sit here rather than at the top so that the metric sections merge cleanly.)
+from dataclasses import dataclass  # noqa: E402
+
+import numpy as np  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.manifold import TSNE  # noqa: E402
+from torch.func import functional_call, hessian, vmap  # noqa: E402
+
+from harness.train import _losses  # noqa: E402
+
+
+# Trajectories (C3): where a layer sits in the flat vector, 2-D projections, distances.
+
+def layer_columns(params: dict[str, torch.Tensor], prefix: str) -> torch.Tensor:
+    """Indices, in the flattened parameter vector, of the parameters whose name starts with `prefix`
+    (e.g. "1." = the first Linear of an MLP: its weight and bias)."""
+    columns, start = [], 0
+    for name, p in params.items():
+        size = p[0].numel()
+        if name.startswith(prefix):
+            columns.append(torch.arange(start, start + size))
+        start += size
+    if not columns:
+        raise ValueError(f"no parameter name starts with {prefix!r}; names: {list(params)}")
+    return torch.cat(columns)
+
+
+def project_paths(snapshots: torch.Tensor, method: str, seed: int = 0) -> np.ndarray:
+    """(runs, K, d) parameter snapshots -> (runs, K, 2), every run's points embedded together
+    with scikit-learn's PCA or t-SNE (so the runs share one 2-D frame)."""
+    runs, k, d = snapshots.shape
+    points = snapshots.reshape(runs * k, d).double().cpu().numpy()
+    if method == "pca":
+        flat = PCA(n_components=2, random_state=seed).fit_transform(points)
+    elif method == "tsne":
+        perplexity = min(30.0, (len(points) - 1) / 3)  # t-SNE needs perplexity < number of points
+        flat = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(points)
+    else:
+        raise ValueError(f"unknown projection {method!r}: use 'pca' or 'tsne'")
+    return flat.reshape(runs, k, 2)
+
+
+def path_distances(snapshots: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """(pairwise distances between the runs' final points (runs, runs), each run's distance from its
+    own first snapshot to its last (runs,)), from (runs, K, d) snapshots."""
+    first, last = snapshots[:, 0].double(), snapshots[:, -1].double()
+    return torch.cdist(last, last).numpy(), (last - first).norm(dim=1).numpy()
+
+
+# Gradient norm during training (C4): per-member summaries of the per-step records.
+
+def gradient_fall(grad_norm: np.ndarray, early_steps: int, late_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(early level, final level) per member of a (members, steps) gradient-norm record: the largest
+    norm over the first `early_steps` steps and the median over the last `late_fraction` of steps."""
+    late = max(1, int(round(grad_norm.shape[1] * late_fraction)))
+    return grad_norm[:, :early_steps].max(axis=1), np.median(grad_norm[:, -late:], axis=1)
+
+
+def near_zero_phase(grad_norm: np.ndarray, loss: np.ndarray, threshold: np.ndarray,
+                    windows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the loss does once the gradient norm is near zero, per member of (members, steps) records.
+
+    The phase starts at the first step whose gradient norm is <= threshold[member] and runs to the end.
+    Returns (start step, or -1 if never reached; loss at the end / loss at the start; how many of the
+    `windows` - 1 transitions between consecutive equal windows of the phase lower the mean loss).
+    NaN / 0 for members that never reach the threshold or whose phase is shorter than `windows` steps."""
+    members = len(grad_norm)
+    start = np.full(members, -1)
+    ratio = np.full(members, np.nan)
+    falls = np.zeros(members, dtype=int)
+    for m in range(members):
+        below = np.flatnonzero(grad_norm[m] <= threshold[m])
+        if len(below) == 0 or grad_norm.shape[1] - below[0] < windows:
+            continue
+        start[m] = below[0]
+        phase = loss[m, below[0]:]
+        ratio[m] = phase[-1] / phase[0]
+        means = np.array([w.mean() for w in np.array_split(phase, windows)])
+        falls[m] = int((np.diff(means) < 0).sum())
+    return start, ratio, falls
+
+
+# Critical points and curvature (C5): 004's second phase, Hessians by torch.func, minimal ratio.
+
+def gradient_norms(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
+                   y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Per-member norm of the gradient of the training loss on (x, y), computed in `dtype`."""
+    forward = _stacked_forward(config.model, build(config.model).to("meta"))
+    params = {k: v.detach().to(dtype).requires_grad_(True) for k, v in params.items()}
+    losses = _losses(config, forward(params, x.to(dtype)), y.to(dtype) if y.is_floating_point() else y)
+    grads = torch.autograd.grad(losses.sum(), list(params.values()))  # member i's loss sees member i only
+    return torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in grads)).detach()
+
+
+def descend_gradient_norm(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
+                          y: torch.Tensor, steps: int, lr: float) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """004's second phase: from `params`, minimise the squared gradient norm of the training loss
+    (instead of the loss) with full-batch Adam, every stacked member at once.
+
+    Returns the final stacked parameters and the (members, steps + 1) gradient norm before each step
+    and after the last."""
+    forward = _stacked_forward(config.model, build(config.model).to("meta"))
+    params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+    optimizer = torch.optim.Adam(list(params.values()), lr=lr, foreach=True)
+    norms = []
+    for step in range(steps + 1):
+        losses = _losses(config, forward(params, x), y)
+        grads = torch.autograd.grad(losses.sum(), list(params.values()), create_graph=True)
+        squared = sum(g.flatten(1).pow(2).sum(1) for g in grads)  # (members,)
+        norms.append(squared.detach().sqrt().cpu())
+        if step == steps:
+            break
+        optimizer.zero_grad(set_to_none=True)
+        squared.sum().backward()  # members are independent, so the sum's gradient is each member's own
+        optimizer.step()
+    return {k: v.detach() for k, v in params.items()}, torch.stack(norms, dim=1)
+
+
+def hessians(fn, points: torch.Tensor, chunk_size: int | None = None) -> torch.Tensor:
+    """Hessian of the scalar function `fn` at each row of `points` (n, d) -> (n, d, d), by
+    `torch.func.hessian` (forward-over-reverse) vectorised over the rows, `chunk_size` rows at a time."""
+    return vmap(hessian(fn), chunk_size=chunk_size)(points)
+
+
+def loss_hessians(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                  chunk_size: int = 4, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Full Hessian of the training loss on (x, y) w.r.t. all parameters, per stacked member:
+    (members, n_params, n_params) in `dtype`, parameters in `flatten` order."""
+    base = build(config.model).to("meta")
+    like = {k: v[:1] for k, v in params.items()}
+    x = x.to(dtype)
+    y = y.to(dtype) if y.is_floating_point() else y
+
+    def loss(flat: torch.Tensor) -> torch.Tensor:
+        one = {k: v[0] for k, v in unflatten(flat.unsqueeze(0), like).items()}
+        return _losses(config, functional_call(base, one, (x,)).unsqueeze(0), y)[0]
+
+    return hessians(loss, flatten(params).detach().to(dtype), chunk_size)
+
+
+def eigenvalue_signs(eigenvalues: torch.Tensor, rel_tol: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(positive, zero, negative) counts per row of (members, n) eigenvalues; |λ| <= rel_tol · max|λ|
+    of that row counts as zero."""
+    tol = rel_tol * eigenvalues.abs().amax(dim=1, keepdim=True)
+    positive = (eigenvalues > tol).sum(1)
+    negative = (eigenvalues < -tol).sum(1)
+    return positive, eigenvalues.shape[1] - positive - negative, negative
+
+
+def minimal_ratio(eigenvalues: torch.Tensor, rel_tol: float) -> torch.Tensor:
+    """004's minimal ratio per row of (members, n) eigenvalues: the fraction of all n eigenvalues that
+    are positive (above rel_tol · max|λ|)."""
+    positive, _zero, _negative = eigenvalue_signs(eigenvalues, rel_tol)
+    return positive.double() / eigenvalues.shape[1]
+
+
+@dataclass
+class CriticalPoints:
+    """Where 004's procedure landed, per member: training loss, gradient norm and Hessian spectrum
+    (all computed in float64), and the gradient-norm history of the second phase."""
+    loss: np.ndarray           # (members,)
+    grad_norm: np.ndarray      # (members,)
+    eigenvalues: torch.Tensor  # (members, n_params), ascending
+    history: np.ndarray        # (members, steps + 1) gradient norm during the second phase
+
+    def signs(self, rel_tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(c.numpy() for c in eigenvalue_signs(self.eigenvalues, rel_tol))
+
+    def minimal_ratio(self, rel_tol: float) -> np.ndarray:
+        return minimal_ratio(self.eigenvalues, rel_tol).numpy()
+
+    def payloads(self) -> list[dict[str, torch.Tensor]]:
+        """One dict of tensors per member, the form the run cache stores."""
+        return [{"loss": torch.tensor(self.loss[i]), "grad_norm": torch.tensor(self.grad_norm[i]),
+                 "eigenvalues": self.eigenvalues[i].clone(), "history": torch.from_numpy(self.history[i].copy())}
+                for i in range(len(self.loss))]
+
+    @classmethod
+    def from_payloads(cls, payloads: list[dict[str, torch.Tensor]]) -> "CriticalPoints":
+        stack = lambda name: torch.stack([p[name] for p in payloads])  # noqa: E731
+        return cls(loss=stack("loss").numpy(), grad_norm=stack("grad_norm").numpy(),
+                   eigenvalues=stack("eigenvalues"), history=stack("history").numpy())
+
+
+def find_critical_points(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                         steps: int, lr: float, chunk_size: int = 4) -> CriticalPoints:
+    """004's procedure after MSE training: `steps` of Adam on the squared gradient norm, then the loss,
+    gradient norm and full Hessian spectrum (torch.func, float64) at the point reached, every member."""
+    params, history = descend_gradient_norm(config, params, x, y, steps, lr)
+    params64 = {k: v.double() for k, v in params.items()}
+    loss = evaluate_stacked(config, params64, x.double(), y.double() if y.is_floating_point() else y)[0]
+    spectrum = torch.linalg.eigvalsh(loss_hessians(config, params, x, y, chunk_size=chunk_size))
+    return CriticalPoints(loss=loss.cpu().numpy(), grad_norm=gradient_norms(config, params, x, y).cpu().numpy(),
+                          eigenvalues=spectrum.cpu(), history=history.numpy())
+
+
+# Error surface (C6): loss around a trained point, in random directions.
+
+def _losses_of(config: TrainConfig, flat: torch.Tensor, like: dict[str, torch.Tensor], x: torch.Tensor,
+               y: torch.Tensor, chunk: int = 128) -> torch.Tensor:
+    """Loss of each row of (S, n_params) flat parameter sets, `chunk` sets per batched pass."""
+    return torch.cat([evaluate_stacked(config, unflatten(flat[s:s + chunk], like), x, y)[0]
+                      for s in range(0, len(flat), chunk)])
+
+
+def loss_vs_radius(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                   radii: np.ndarray, n_directions: int, seed: int = 0) -> np.ndarray:
+    """004's 1-D error curve: the loss at θ + r·u averaged over `n_directions` random unit directions u
+    (uniform on the sphere: normalised Gaussians), per member and radius -> (members, len(radii)).
+    The same directions serve every radius, so each curve is smooth in r."""
+    flat = flatten(params)
+    generator = torch.Generator().manual_seed(seed)
+    radii_t = torch.as_tensor(radii, dtype=flat.dtype)
+    out = []
+    for theta in flat:
+        u = torch.randn(n_directions, flat.shape[1], generator=generator, dtype=flat.dtype)
+        u = (u / u.norm(dim=1, keepdim=True)).to(flat.device)
+        points = theta + radii_t.to(flat.device)[:, None, None] * u  # (radii, directions, n_params)
+        out.append(_losses_of(config, points.reshape(-1, flat.shape[1]), params, x, y)
+                   .view(len(radii), n_directions).mean(1))
+    return torch.stack(out).double().cpu().numpy()
+
+
+def filter_normalized_direction(params: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Li et al. 2018: a Gaussian direction for one model (unstacked params) whose every filter — a row
+    of a weight matrix, i.e. one unit's incoming weights — has the norm of that filter in `params`;
+    biases get zero (Li et al. do not perturb them)."""
+    direction = {}
+    for name, p in params.items():
+        if p.dim() < 2:
+            direction[name] = torch.zeros_like(p)
+            continue
+        d = torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
+        rows, d_rows = p.flatten(1), d.flatten(1)
+        scale = rows.norm(dim=1, keepdim=True) / d_rows.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        direction[name] = (d_rows * scale).view_as(p)
+    return direction
+
+
+def loss_surface(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                 coords: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Li et al. 2018's 2-D surface around one model (unstacked params): loss at θ + a·d1 + b·d2 for
+    filter-normalised random directions d1, d2 and a, b over `coords` -> (len(coords), len(coords)),
+    rows indexed by b, columns by a (the layout matplotlib's contour expects)."""
+    generator = torch.Generator().manual_seed(seed)
+    stacked = {k: v.unsqueeze(0) for k, v in params.items()}
+    d1 = flatten({k: v.unsqueeze(0) for k, v in filter_normalized_direction(params, generator).items()})
+    d2 = flatten({k: v.unsqueeze(0) for k, v in filter_normalized_direction(params, generator).items()})
+    c = torch.as_tensor(coords, dtype=d1.dtype, device=d1.device)
+    b, a = torch.meshgrid(c, c, indexing="ij")
+    points = flatten(stacked) + a.reshape(-1, 1) * d1 + b.reshape(-1, 1) * d2
+    return _losses_of(config, points, stacked, x, y).view(len(coords), len(coords)).double().cpu().numpy()
+
 
 
 # --- Generalisation (C9–C11): interpolation, input sensitivity, sharpness ---------------------------

@@ -33,7 +33,6 @@ import pytest
 
 from fixtures import claim, variants
 from harness import figures, metrics, stats
-from harness.cache import run_key
 from harness.data import FUNCTION_LABELS, DataSpec
 from harness.models import MLPSpec, count_params
 from harness.profiles import pick
@@ -271,19 +270,16 @@ MINIMAL_RATIO_REFUTED = {
 
 def critical_points(runner, runs: Runs, steps: int, lr: float) -> metrics.CriticalPoints:
     """004's second phase from the MSE-trained `runs`, and the Hessian spectra at the points reached, per
-    seed. Kept in the run cache like a run, so the three statements below — maybe on different xdist
+    seed. Cached like a run (runner.memo), so the three statements below — maybe on different xdist
     workers — compute it once."""
-    keys = [run_key({"critical_points": describe(runs.config), "steps": steps, "lr": lr}, seed) for seed in runs.seeds]
-
-    def compute(missing: list[int]) -> list[dict]:
+    def compute() -> dict:
         split = runner.split(runs.config)
-        params = {name: p[missing] for name, p in runs.params.items()}
-        return metrics.find_critical_points(runs.config, params, split.x_train, split.y_train, steps, lr).payloads()
+        found = metrics.find_critical_points(runs.config, runs.params, split.x_train, split.y_train, steps, lr)
+        return {"points": found.payloads()}
 
-    if runner.cache is None:
-        return metrics.CriticalPoints.from_payloads(compute(list(range(len(runs)))))
-    payloads, _hits = runner.cache.get_or_compute(keys, compute)
-    return metrics.CriticalPoints.from_payloads(payloads)
+    inputs = {"config": describe(runs.config), "seeds": runs.seeds, "steps": steps, "lr": lr}
+    stored = runner.memo("critical points: gradient-norm descent + Hessian spectra", inputs, compute, runs.seeds)
+    return metrics.CriticalPoints.from_payloads(stored["points"])
 
 
 @claim("minimal_ratio", title="Where the gradient vanishes: minimal ratio of the Hessian",

@@ -13,6 +13,16 @@ import sys
 import textwrap
 from pathlib import Path
 
+# pytester's in-process runs remove, when they end, the modules the run imported; torch cannot import
+# some of its modules twice (torch._dynamo, which the first optimizer imports, registers operator
+# libraries), so everything a claims session imports lazily is imported here, once, beforehand.
+import matplotlib.pyplot  # noqa: E402,F401
+import torch._dynamo  # noqa: E402,F401
+
+import harness.figures  # noqa: E402,F401
+import harness.metrics  # noqa: E402,F401
+import harness.stats  # noqa: E402,F401
+
 REPO = Path(__file__).resolve().parents[1]
 CONFTEST = 'pytest_plugins = ["fixtures.options", "fixtures.record", "fixtures.report"]\n'
 INI = "[pytest]\nxfail_strict = true\nmarkers =\n    claim: a claim\n"

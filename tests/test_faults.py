@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import warnings
 
 import numpy as np
@@ -119,16 +118,24 @@ def test_divergence_gives_the_exact_step_when_steps_are_recorded_and_caches_noth
 # --- the cache under real kills ---------------------------------------------------------------
 
 KILLED_WRITER = """
-import sys, torch
+import os, sys, time, torch
 from harness.cache import RunCache, run_key
 cache = RunCache(sys.argv[1])
+written = 0
 
-def compute(indices):  # holds the lock of key 'held' while it writes big entries, until killed
-    i = 0
+def fsync_then_wait_to_be_killed(fd):  # from the fourth entry on, stop in the middle of writing it
+    real_fsync(fd)
+    if written == 3:
+        print("writing", flush=True)
+        time.sleep(60)
+
+real_fsync, os.fsync = os.fsync, fsync_then_wait_to_be_killed
+
+def compute(indices):  # holds the lock of key 'held' while it writes entries
+    global written
     while True:
-        cache.store(run_key({"i": i}, 0), {"x": torch.full((2_000_000,), float(i))})
-        print(i, flush=True)
-        i += 1
+        cache.store(run_key({"i": written}, 0), {"x": torch.full((1_000_000,), float(written))})
+        written += 1
 
 cache.get_or_compute([run_key({"held": True}, 0)], compute)
 """
@@ -137,14 +144,12 @@ cache.get_or_compute([run_key({"held": True}, 0)], compute)
 def test_sigkill_mid_write_leaves_only_whole_entries_and_frees_the_lock(tmp_path):
     writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE,
                               text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    for _ in range(3):  # let it finish a few entries, then kill it at an arbitrary point of the next
-        assert writer.stdout.readline(), "the writer died before writing"
-    time.sleep(0.05)
+    assert writer.stdout.readline() == "writing\n", "the writer died before writing"
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
     cache = RunCache(tmp_path)
     entries = sorted(tmp_path.rglob("*.pt"))
-    assert len(entries) >= 3
+    assert len(entries) == 3 and list(tmp_path.rglob("*.tmp")), "three whole entries, and the fourth half-written"
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)  # no entry on disk may be corrupt
         for path in entries:

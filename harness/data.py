@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -164,6 +165,54 @@ def _take(rng: np.random.Generator, available: int, wanted: int | None, what: st
     if not 0 < wanted <= available:
         raise ValueError(f"{what}={wanted} but the split holds {available} images")
     return np.sort(rng.permutation(available)[:wanted])
+
+
+_IDX_DIMENSIONS = {"train-images-idx3-ubyte": 3, "train-labels-idx1-ubyte": 1,
+                   "t10k-images-idx3-ubyte": 3, "t10k-labels-idx1-ubyte": 1}
+
+
+def _idx_shape(path: Path, ndim: int) -> tuple[int, ...]:
+    """The shape an IDX file of unsigned bytes announces, after checking its size matches it."""
+    with open(path, "rb") as f:
+        header = f.read(4 + 4 * ndim)
+    if len(header) < 4 + 4 * ndim:
+        raise DatasetUnavailable(f"{path} is truncated: {len(header)} bytes, shorter than an IDX header")
+    magic, *dims = struct.unpack(f">{1 + ndim}I", header)
+    if magic != 0x0800 | ndim:  # 0x08 = unsigned byte, then the number of dimensions
+        raise DatasetUnavailable(f"{path} is not an IDX file of {ndim}-D unsigned bytes (magic number {magic:#010x})")
+    expected, size = len(header) + math.prod(dims), path.stat().st_size
+    if size != expected:
+        raise DatasetUnavailable(f"{path} is truncated or corrupt: {size} bytes, its header announces {expected}")
+    return tuple(dims)
+
+
+def check_mnist_files(data_dir: str | os.PathLike | None, download: bool = False) -> None:
+    """Raise DatasetUnavailable, saying what to do, unless full MNIST in data_dir (or $CLAIMS_DATA_DIR)
+    is readable: the four IDX files in MNIST/raw/ with consistent headers, sizes, shapes and labels.
+    Reads only headers and the label files (≈ 70 kB), so a run can check before it starts; with
+    `download`, missing files are fine (torchvision fetches them) but present ones must be sound."""
+    root = resolve_data_dir(data_dir)
+    if root is None:
+        raise DatasetUnavailable(_mnist_missing_message(None))
+    raw = root / "MNIST" / "raw"
+    missing = [name for name in _IDX_DIMENSIONS if not (raw / name).is_file()]
+    if missing and not download:
+        gzipped = [name for name in missing if (raw / f"{name}.gz").is_file()]
+        hint = (f" Only {', '.join(n + '.gz' for n in gzipped)} found: torchvision reads the uncompressed files, so "
+                f"gunzip them or add --download (which extracts them)." if gzipped else "")
+        raise DatasetUnavailable(f"missing {', '.join(missing)} in {raw}.{hint} " + _mnist_missing_message(root))
+    shapes = {name: _idx_shape(raw / name, ndim) for name, ndim in _IDX_DIMENSIONS.items() if name not in missing}
+    for prefix in ("train", "t10k"):
+        images, labels = shapes.get(f"{prefix}-images-idx3-ubyte"), shapes.get(f"{prefix}-labels-idx1-ubyte")
+        if images is not None and images[1:] != (28, 28):
+            raise DatasetUnavailable(f"{raw / (prefix + '-images-idx3-ubyte')} holds images of {images[1:]}, not 28×28")
+        if images is not None and labels is not None and images[0] != labels[0]:
+            raise DatasetUnavailable(f"{raw} holds {images[0]} {prefix} images but {labels[0]} labels: a file is "
+                                     f"corrupt or from another dataset")
+        if labels is not None:
+            values = np.fromfile(raw / f"{prefix}-labels-idx1-ubyte", dtype=np.uint8, offset=8)
+            if values.size and values.max() > 9:
+                raise DatasetUnavailable(f"{raw / (prefix + '-labels-idx1-ubyte')} has labels above 9: it is corrupt")
 
 
 def shuffle_labels(labels: np.ndarray, fraction: float, rng: np.random.Generator, n_classes: int = 10) -> np.ndarray:

@@ -41,6 +41,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _non_finite(value: Any) -> bool:
+    """True for NaN or infinity as any number type (float, numpy, 0-d tensor); False for non-numbers."""
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
@@ -90,7 +98,10 @@ class Record:
         """Compare a statistic with a threshold fixed in advance; record and return the outcome.
 
         op is one of >=, <=, >, <, "contains" (statistic.contains(threshold), e.g. an interval)
-        and "excludes". Non-finite statistics raise NonFiniteStatistic."""
+        and "excludes". Non-finite statistics or thresholds raise NonFiniteStatistic: a comparison
+        with NaN is False, so "excludes" or "<" would otherwise pass on a broken run."""
+        if _non_finite(threshold):
+            raise NonFiniteStatistic(f"check {name!r}: threshold is {threshold}; thresholds must be finite")
         if op in ("contains", "excludes"):
             inside = bool(statistic.contains(threshold))
             passed = inside if op == "contains" else not inside

@@ -174,12 +174,17 @@ def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Ten
 
 def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.Module, dict[str, torch.Tensor]]:
     models = []
-    for seed in seeds:
-        torch.manual_seed(seed)  # member i's initial weights depend on its own seed only
-        models.append(build(config.model))
+    # Member i's initial weights depend on its own seed only. fork_rng restores the global CPU RNG
+    # afterwards (and only the CPU generator is seeded, so CUDA's is untouched): whatever a claim
+    # draws after runner.train is then the same whether the runs were trained or read from the cache.
+    with torch.random.fork_rng(devices=[]):
+        for seed in seeds:
+            torch.random.default_generator.manual_seed(seed)
+            models.append(build(config.model))
     params, _buffers = stack_module_state(models)
     params = {k: v.detach().to(device).requires_grad_(True) for k, v in params.items()}
-    base = build(config.model).to("meta")
+    with torch.device("meta"):  # the skeleton functional_call fills: built without drawing random numbers
+        base = build(config.model)
     return base, params
 
 
@@ -223,13 +228,10 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     def record(epoch: int):
         train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train)
         test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test)
-        bad = ~torch.isfinite(train_loss)
+        bad = ~(torch.isfinite(train_loss) & torch.isfinite(test_loss))
         if bad.any():
-            member = int(bad.nonzero()[0])
-            raise TrainingDiverged(
-                f"{label or config.model.label}: loss became {train_loss[member].item()} for seed {seeds[member]} "
-                f"at epoch {epoch} (step {epoch * steps_per_epoch}); settings lr={config.lr}, "
-                f"batch_size={config.batch_size}, optimizer={config.optimizer}")
+            raise TrainingDiverged(_divergence_message(config, label, seeds, train_loss.cpu(), test_loss.cpu(),
+                                                       epoch, records["epochs"], steps_per_epoch, step_loss))
         for k, v in zip(records, (epoch, train_loss, train_acc, test_loss, test_acc)):
             records[k].append(v if k == "epochs" else v.cpu())
 
@@ -277,6 +279,28 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         snapshot_epochs=np.array(snapshot_epochs) if snapshots else None,
         seconds=np.full(members, seconds), cached=[False] * members,
     )
+
+
+def _divergence_message(config: TrainConfig, label: str, seeds: list[int], train_loss: torch.Tensor,
+                        test_loss: torch.Tensor, epoch: int, finite_epochs: list[int], steps_per_epoch: int,
+                        step_loss: list[torch.Tensor]) -> str:
+    """Which run, seed, step and settings diverged. Losses are checked at each recording (no extra
+    per-step work), so the step is bracketed by the last finite recording; with record_steps the
+    first non-finite minibatch loss gives it exactly."""
+    bad = ~(torch.isfinite(train_loss) & torch.isfinite(test_loss))
+    member = int(bad.nonzero()[0])
+    where = f"step {epoch * steps_per_epoch}"
+    if finite_epochs:
+        where += f"; last finite at epoch {finite_epochs[-1]}, step {finite_epochs[-1] * steps_per_epoch}"
+    if step_loss:
+        nonfinite = (~torch.isfinite(torch.stack([s[member] for s in step_loss]))).nonzero()
+        if len(nonfinite):
+            where += f"; first non-finite minibatch loss at step {int(nonfinite[0]) + 1}"
+    settings = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in ("model", "data")}
+    return (f"run {label or config.model.label!r} diverged: train loss {train_loss[member].item()}, test loss "
+            f"{test_loss[member].item()} for seed {seeds[member]} at epoch {epoch} ({where}); diverged seeds "
+            f"{[s for s, b in zip(seeds, bad.tolist()) if b]}; settings "
+            + ", ".join(f"{k}={v}" for k, v in settings.items()) + f", data={config.data}")
 
 
 # --- per-seed payloads for the cache -----------------------------------------------------------

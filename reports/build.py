@@ -334,7 +334,7 @@ def _session_html(session: dict) -> str:
         ("items selected", session.get("selected")),
     ]
     known = {"started", "finished", "profile", "device", "workers", "host", "command", "duration_s",
-             "versions", "seed_base", "selected", "shards", "warnings"}
+             "versions", "seed_base", "selected", "shards", "warnings", "collection_errors"}
     facts += [(k, v) for k, v in session.items() if k not in known]
     facts = [(k, v) for k, v in facts if v is not None and v != ""]
     out = [_kv_table(facts)]
@@ -345,6 +345,7 @@ def _session_html(session: dict) -> str:
         warnings += [str(w) for w in extra if str(w) not in warnings]
     for w in warnings:
         out.append(f'<div class="banner warn">\u26a0 {_e(w)}</div>')
+    out.append(_collection_errors_html(session.get("collection_errors")))
 
     shards = session.get("shards")
     if isinstance(shards, list) and shards:
@@ -367,6 +368,18 @@ def _session_html(session: dict) -> str:
             "<th>selected</th><th>started</th><th>duration</th><th>torch</th><th>command</th></tr>"
             + "".join(rows) + "</table>"
         )
+    return "\n".join(out)
+
+
+def _collection_errors_html(errors: Any) -> str:
+    """Claims modules that failed to import: their claims never ran, so they have no section."""
+    if not isinstance(errors, list) or not errors:
+        return ""
+    out = [f'<div class="banner bad">{len(errors)} claims module{"s" if len(errors) != 1 else ""} failed to '
+           "import: their claims did not run</div>"]
+    for err in errors:
+        err = err if isinstance(err, dict) else {"error": err}
+        out.append(f'<h3>{_e(err.get("nodeid") or "?")}</h3><pre class="error">{_e(err.get("error"))}</pre>')
     return "\n".join(out)
 
 
@@ -506,6 +519,9 @@ def _record_html(rec: dict, anchor: str) -> str:
         f" \u00b7 <b>worker</b> {_e(rec.get('worker') or DASH)}</p>"
     )
     out.append(_checks_html(rec.get("checks")))
+    notes = rec.get("notes")
+    if isinstance(notes, list) and notes:
+        out.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     out.append(_runs_html(rec.get("runs")))
     if rec.get("error"):
         out.append(f'<h3>Error</h3><pre class="error">{_e(rec.get("error"))}</pre>')
@@ -529,12 +545,11 @@ def render_html(results: dict) -> str:
     body = [f"<h1>{_e(PAGE_TITLE)}</h1>", _session_html(session)]
     if not claims:
         selected = session.get("selected")
-        extra = f" ({_e(selected)} items collected)" if selected is not None else ""
-        body.append(
-            '<div id="summary" class="empty"><b>No claims ran</b>'
-            f"{extra} \u2014 the selection matched nothing (e.g. <code>-k</code> selected nothing),"
-            " or every claim was deselected.</div>"
-        )
+        extra = f" ({_e(selected)} items selected)" if selected is not None else ""
+        why = (" \u2014 claims modules failed to import (above)" if session.get("collection_errors") else
+               " \u2014 the selection matched nothing (e.g. <code>-k</code> selected nothing),"
+               " or every claim was deselected")
+        body.append(f'<div id="summary" class="empty"><b>No claims ran</b>{extra}{why}.</div>')
     else:
         body.append(f'<div id="summary">{_summary_html(claims, anchors)}</div>')
         body.append("<h2>Claims</h2>")

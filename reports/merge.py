@@ -127,8 +127,16 @@ def merge_results(results_list: list[dict]) -> dict:
             warnings.append(f"Shards differ in {key}: " + ", ".join(str(v) for v in values))
             if key in ("profile", "device"):
                 session[key] = " + ".join(str(v) for v in values)
+    # Each shard's own warnings (e.g. workers sharing a GPU) and import errors stay visible after merging.
+    collection_errors: list[Any] = []
+    for s in shards:
+        own = s.get("warnings")
+        warnings.extend(str(w) for w in (own if isinstance(own, list) else []) if str(w) not in warnings)
+        errors = s.get("collection_errors")
+        collection_errors.extend(e for e in (errors if isinstance(errors, list) else []) if e not in collection_errors)
     if warnings:
         session["warnings"] = warnings
+    session["collection_errors"] = collection_errors
     session["shards"] = shards
     return {"session": session, "claims": claims}
 

@@ -1,0 +1,184 @@
+"""Faults: a broken run or claim ends in one clear error in the report, never a hang, a lost claim or a
+silent pass on NaN; the run cache survives killed processes and tampering.
+
+The same faults under pytest-xdist (worker crash, records from workers, escaping) are in
+test_xdist_session.py; the pytest-level tests here run the tiny claims project of
+tests/claims_suite.py in this process (pytester), which costs no new Python start-up.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from harness.cache import CacheWarning, RunCache, run_key
+from harness.models import MLPSpec
+from harness.record import NonFiniteStatistic, Record
+from harness.runner import Runner
+from harness.stats import BinomialInterval, binomial_ci
+from harness.train import FunctionTask, TrainConfig, TrainingDiverged, load_split, train_ensemble
+from reports.merge import merge_results
+from tests.claims_suite import DET_CLAIMS, FAULT_CLAIMS, REPO, by_test, load, write_suite
+
+pytest_plugins = ["pytester"]
+
+
+# --- claims that never ran or did not import --------------------------------------------------
+
+def test_claims_that_never_ran_are_errors_on_the_page(pytester):
+    write_suite(pytester.path, test_fake_faults=FAULT_CLAIMS)
+    pytester.runpytest("claims", "-x", "--report-dir", "reports", "--no-cache")  # stops at the first error
+    records = by_test(load(pytester.path / "reports")[0])
+    assert len(records) == 6 and "ValueError: metric failed" in records["test_fake_faults.py::test_errors"]["error"]
+    never_ran = [r for r in records.values() if r["error"].startswith("no result: this claim was selected but did not")]
+    assert len(never_ran) == 5 and all(r["verdict"] == "error" for r in never_ran)
+
+
+FINE_CLAIM = """
+from fixtures import claim
+
+@claim("fine", statement="fine", sources=["test"])
+def test_fine(record):
+    record.check("one", 1.0, ">=", 0.0)
+"""
+
+
+def test_a_claims_module_that_does_not_import_is_on_the_page(pytester):
+    write_suite(pytester.path, test_broken="import harness.no_such_module\n", test_fine=FINE_CLAIM)
+    # pytest stops at a collection error unless told to continue: the other claim then did not run
+    for extra, ran in (((), [("test_fine", "error")]), (("--continue-on-collection-errors",), [("fine", "passed")])):
+        result = pytester.runpytest("claims", "--report-dir", "reports", "--no-cache", *extra)
+        results, page = load(pytester.path / "reports")
+        assert [(c["claim"], c["outcome"]) for c in results["claims"]] == ran
+        assert results["session"]["collection_errors"][0]["nodeid"] == "claims/test_broken.py"
+        assert "1 claims module failed to import" in page and "No module named &#x27;harness.no_such_module" in page
+        assert "claims module(s) failed to import" in result.stdout.str()
+
+
+def test_merging_shards_keeps_each_shards_import_errors_and_warnings():
+    def shard(nodeid, **session):
+        return {"session": {"profile": "cpu", "versions": {}, **session},
+                "claims": [{"nodeid": nodeid, "verdict": "holds", "outcome": "passed"}]}
+
+    merged = merge_results([shard("claims/a.py::t", collection_errors=[{"nodeid": "claims/x.py", "error": "E"}]),
+                            shard("claims/b.py::t", warnings=["4 xdist workers share 2 GPU(s)"])])
+    assert merged["session"]["collection_errors"] == [{"nodeid": "claims/x.py", "error": "E"}]
+    assert merged["session"]["warnings"] == ["4 xdist workers share 2 GPU(s)"]
+
+
+# --- checks refuse non-finite numbers ---------------------------------------------------------
+
+@pytest.mark.parametrize("op", [">=", "<=", ">", "<"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), np.float32("nan"), torch.tensor(float("nan"))],
+                         ids=["nan", "inf", "-inf", "np-nan", "tensor-nan"])
+def test_comparisons_refuse_non_finite_statistics_and_thresholds(op, bad):
+    record = Record("c")
+    with pytest.raises(NonFiniteStatistic, match="statistic is"):
+        record.check("s", bad, op, 1.0)
+    with pytest.raises(NonFiniteStatistic, match="threshold is"):
+        record.check("s", 1.0, op, bad)
+    assert record.checks == []
+
+
+@pytest.mark.parametrize("op", ["contains", "excludes"])
+def test_intervals_refuse_non_finite_bounds_and_values(op):
+    record = Record("c")
+    with pytest.raises(NonFiniteStatistic, match="not finite"):
+        record.check("s", BinomialInterval(1, 2, float("nan"), 1.0, 0.95), op, 0.5)
+    with pytest.raises(NonFiniteStatistic, match="threshold is nan"):  # NaN is outside every interval
+        record.check("s", binomial_ci(5, 10), op, float("nan"))
+    assert record.checks == []
+    assert record.check("s", binomial_ci(5, 10), op, 0.5) == (op == "contains")
+
+
+# --- divergence -------------------------------------------------------------------------------
+
+EXPLODING = TrainConfig(MLPSpec(1, (8,), 1), FunctionTask("sin", 32), epochs=20, lr=1e4, optimizer="sgd",
+                        batch_size=8, record_every=10)
+
+
+def test_divergence_gives_the_exact_step_when_steps_are_recorded_and_caches_nothing(tmp_path):
+    config = dataclasses.replace(EXPLODING, record_steps=True)
+    with pytest.raises(TrainingDiverged, match=r"first non-finite minibatch loss at step \d+\); diverged seeds"):
+        train_ensemble(config, [0, 1], load_split(config.data, "cpu"))
+    cache = RunCache(tmp_path)
+    with pytest.raises(TrainingDiverged, match=r"at epoch 10 \(step 40; last finite at epoch 0, step 0\)"):
+        Runner(cache=cache).train(EXPLODING, [0, 1])
+    assert not list(tmp_path.rglob("*.pt")), "a diverged run must not be cached"
+
+
+# --- the cache under real kills ---------------------------------------------------------------
+
+KILLED_WRITER = """
+import os, sys, time, torch
+from harness.cache import RunCache, run_key
+cache = RunCache(sys.argv[1])
+written = 0
+
+def fsync_then_wait_to_be_killed(fd):  # from the fourth entry on, stop in the middle of writing it
+    real_fsync(fd)
+    if written == 3:
+        print("writing", flush=True)
+        time.sleep(60)
+
+real_fsync, os.fsync = os.fsync, fsync_then_wait_to_be_killed
+
+def compute(indices):  # holds the lock of key 'held' while it writes entries
+    global written
+    while True:
+        cache.store(run_key({"i": written}, 0), {"x": torch.full((1_000_000,), float(written))})
+        written += 1
+
+cache.get_or_compute([run_key({"held": True}, 0)], compute)
+"""
+
+
+def test_sigkill_mid_write_leaves_only_whole_entries_and_frees_the_lock(tmp_path):
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert writer.stdout.readline() == "writing\n", "the writer died before writing"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    cache = RunCache(tmp_path)
+    entries = sorted(tmp_path.rglob("*.pt"))
+    assert len(entries) == 3 and list(tmp_path.rglob("*.tmp")), "three whole entries, and the fourth half-written"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # no entry on disk may be corrupt
+        for path in entries:
+            x = cache.load(path.stem)["x"]
+            assert torch.equal(x, torch.full_like(x, x[0].item())), f"{path} is not whole"
+    # The killed process held the lock of 'held': the kernel released it, so this does not hang.
+    done = []
+    thread = threading.Thread(target=lambda: done.append(cache.get_or_compute(
+        [run_key({"held": True}, 0)], lambda indices: [{"x": torch.zeros(1)}])), daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert done and done[0][1] == [False]
+
+
+def test_a_corrupt_entry_is_reported_and_recomputed_by_the_suite(pytester):
+    write_suite(pytester.path, test_fake_det=DET_CLAIMS)
+    args = ("claims", "-k", "mlp", "--report-dir", "reports", "--cache-dir", "cache")
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    first = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[mlp]"]
+    entries = sorted((pytester.path / "cache").rglob("*.pt"))
+    data = bytearray(entries[1].read_bytes())
+    data[len(data) // 2] ^= 0xFF  # tamper with one seed's entry
+    entries[1].write_bytes(bytes(data))
+
+    result = pytester.runpytest(*args)
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*CacheWarning: corrupt cache entry*digest mismatch*recomputing*"])
+    again = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[mlp]"]
+    assert again["runs"][0]["cached_seeds"] == 2  # the tampered seed was trained again ...
+    assert again["notes"] == first["notes"]        # ... to the same bits
+    assert entries[1].with_name(entries[1].name + ".corrupt").exists()
+    assert RunCache(pytester.path / "cache").load(entries[1].stem) is not None

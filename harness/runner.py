@@ -46,8 +46,7 @@ class Runner:
         """One member per seed, trained together as an ensemble, or loaded from the cache."""
         label = label or config.model.label
         started = time.perf_counter()
-        description = {"config": describe(config), "code": code_digest(*TRAINING_CODE)}
-        keys = [run_key(description, seed) for seed in seeds]
+        keys = self.run_keys(config, seeds)
 
         def compute(missing: list[int]) -> list[dict]:
             runs = train_ensemble(config, [seeds[i] for i in missing], self.split(config), label)
@@ -58,13 +57,20 @@ class Runner:
         self._log(label, keys[0], seeds, hits, started)
         return runs
 
+    def run_keys(self, config: TrainConfig, seeds: list[int]) -> list[str]:
+        """Cache keys of (config, seed) runs on this runner's device type: GPU kernels give other bits
+        than CPU ones, and the report's provenance must say where a number was computed."""
+        description = {"config": describe(config), "code": code_digest(*TRAINING_CODE), "device": self.device.type}
+        return [run_key(description, seed) for seed in seeds]
+
     def memo(self, label: str, inputs: dict, compute: Callable[[], dict], seeds: list[int] = ()) -> dict:
         """A derived measurement, cached like a run. `inputs` must name everything the result depends
         on (configs via harness.train.describe, seeds, the measurement's own settings); the code of
         harness.metrics and the training modules is part of the key. `compute()` returns a dict of
         tensors and plain values."""
         started = time.perf_counter()
-        key = run_key({"measurement": label, "inputs": inputs, "code": code_digest(*MEASURING_CODE)}, seed=-1)
+        key = run_key({"measurement": label, "inputs": inputs, "code": code_digest(*MEASURING_CODE),
+                       "device": self.device.type}, seed=-1)
         payloads, hits = self._get_or_compute([key], lambda missing: [compute()])
         self._log(label, key, list(seeds), hits, started)
         return payloads[0]

@@ -121,3 +121,10 @@ def test_cache_keys_change_when_training_code_changes(monkeypatch):
     monkeypatch.setattr(runner_module.inspect, "getsource", lambda m: "edited " + m.__name__)
     assert runner_module.code_digest(*runner_module.TRAINING_CODE) != before
     runner_module.code_digest.cache_clear()
+
+
+
+def test_cache_keys_separate_devices():
+    cpu, gpu = Runner(device=torch.device("cpu")), Runner(device=torch.device("cuda", 0))  # no GPU needed: keys only
+    assert cpu.run_keys(MNIST_MLP, [0, 1]) != gpu.run_keys(MNIST_MLP, [0, 1])
+    assert cpu.run_keys(MNIST_MLP, [0]) == Runner().run_keys(MNIST_MLP, [0])

@@ -132,9 +132,9 @@ def test_trajectories(variant, profile, runner, record, seed_base):
     final_loss = runs.train_loss[:, -1]
     layer = runs.snapshots[:, :, metrics.layer_columns(runs.params, s.layer)]
     for method, name in (("pca", "PCA"), ("tsne", "t-SNE")):
-        paths = {f"layer 1 ({layer.shape[2]} parameters)": metrics.project_paths(layer, method, seed_base),
+        paths = {f"layer 1 ({layer.shape[2]} parameters)": runner.measure(metrics.project_paths, layer, method, seed_base),
                  f"whole model ({runs.snapshots.shape[2]} parameters)":
-                     metrics.project_paths(runs.snapshots, method, seed_base)}
+                     runner.measure(metrics.project_paths, runs.snapshots, method, seed_base)}
         record.figure(figures.trajectories(paths, final_loss, axis_name=name, title=(
             f"{name} of the parameters, recorded every {s.snapshot_every} epoch(s), of {len(runs)} runs: "
             f"{s.model.label} on {FUNCTION_LABELS.get(s.task, s.task)}")))
@@ -361,12 +361,12 @@ def test_error_surface(variant, profile, runner, record, seed_base):
     split = runner.split(config)
     norms = runs.flat_params().norm(dim=1).numpy()
     radii = np.asarray(s.radii) * np.median(norms)  # one radius scale for all runs: their median norm
-    mean_loss = metrics.loss_vs_radius(config, runs.params, split.x_train, split.y_train, radii, s.directions,
-                                       seed_base)
+    mean_loss = runner.measure(metrics.loss_vs_radius, config, runs.params, split.x_train, split.y_train, radii,
+                               s.directions, seed_base)
     record.figure(figures.loss_vs_radius(radii, mean_loss, title=(
         f"Loss at random perturbations, mean of {s.directions} directions per radius, {len(runs)} runs")))
     coords = np.linspace(-1, 1, s.grid)
-    surface = metrics.loss_surface(config, runs.member_params(0), split.x_train, split.y_train, coords, seed_base)
+    surface = runner.measure(metrics.loss_surface, config, runs.member_params(0), split.x_train, split.y_train, coords, seed_base)
     record.figure(figures.loss_contour(coords, surface, title="Loss surface of run 1 along two filter-normalised directions"))
 
     increasing = (np.diff(mean_loss, axis=1) > 0).all(axis=1)

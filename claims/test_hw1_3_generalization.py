@@ -351,7 +351,7 @@ def test_interpolation(variant, profile, runner, record, seed_base):
     first, second = (runner.train(batch_config(s.model, data, *end), seeds) for end in (s.a, s.b))
     partner = [i if s.shared_init else (i + 1) % s.pairs for i in range(s.pairs)]  # distinct seeds: independent pairs
     split = runner.split(first.config)
-    lines = [metrics.line_metrics(first.config, first.member_params(i), second.member_params(j), ALPHAS, split)
+    lines = [runner.measure(metrics.line_metrics, first.config, first.member_params(i), second.member_params(j), ALPHAS, split)
              for i, j in enumerate(partner)]
     curves = {name: np.stack([line[name] for line in lines]) for name in METRICS}  # (pairs, alphas)
     init = "shared initialisation" if s.shared_init else "independent initialisations"
@@ -437,7 +437,7 @@ def test_sensitivity(variant, profile, runner, record, seed_base):
     record.setting(s, dataset=profile.mnist, sensitivity="mean over test points of ‖∂softmax(f(x))/∂x‖_F (Novak et al. 2018)")
     runs, seeds = train_sweep(s.sweep, profile, runner, record, seed_base)
     x_test = runner.split(runs[0].config).x_test
-    sensitivity = np.stack([metrics.input_sensitivity(r.config, r.params, x_test).numpy() for r in runs])  # (batch sizes, seeds)
+    sensitivity = np.stack([runner.measure(metrics.input_sensitivity, r.config, r.params, x_test).numpy() for r in runs])  # (batch sizes, seeds)
     finals = {name: np.stack([getattr(r, name)[:, -1] for r in runs]) for name in METRICS}
     record.figure(figures.versus_batch_size(s.sweep.batch_sizes, finals, sensitivity,
                                             title=f"fixed {s.sweep.regime} ({s.sweep.budget}), {len(seeds)} seeds"))
@@ -501,8 +501,10 @@ def test_sharpness(variant, profile, runner, record, seed_base):
     runs, seeds = train_sweep(s.sweep, profile, runner, record, seed_base)
     split = runner.split(runs[0].config)
     measure = {
-        "noise": lambda r: metrics.noise_sharpness(r.config, r.params, split.x_train, split.y_train, NOISE_SIGMA, NOISE_SAMPLES),
-        "epsilon": lambda r: metrics.epsilon_sharpness(r.config, r.params, split.x_train, split.y_train, EPSILON, ASCENT_STEPS),
+        "noise": lambda r: runner.measure(metrics.noise_sharpness, r.config, r.params, split.x_train, split.y_train,
+                                          NOISE_SIGMA, NOISE_SAMPLES, seed=seed_base),
+        "epsilon": lambda r: runner.measure(metrics.epsilon_sharpness, r.config, r.params, split.x_train, split.y_train,
+                                            EPSILON, ASCENT_STEPS),
     }
     sharpness = {name: np.stack([measure[name](r).numpy() for r in runs]) for name in MEASURES}  # (batch sizes, seeds)
     record.figure(figures.sharpness_vs_batch_size(s.sweep.batch_sizes, {MEASURES[k]: v for k, v in sharpness.items()},

@@ -2,6 +2,7 @@
 measurement (Hessian spectra, Jacobian norms, …) is never computed twice for the same inputs."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
+import numpy as np
 import torch
 
 from harness import data, metrics, models, train
@@ -75,6 +77,17 @@ class Runner:
         self._log(label, key, list(seeds), hits, started)
         return payloads[0]
 
+    def measure(self, fn: Callable, *args, **kwargs):
+        """fn(*args, **kwargs), cached: the key fingerprints every argument (tensors by their bytes,
+        Runs by config and seeds, dataclasses by their fields), so no setting can hide from it. For
+        pure functions only (metrics take explicit seeds). Returns what fn returned (tensors, numpy
+        arrays, and tuples/lists/dicts of them)."""
+        inputs = {"args": _fingerprint(args), "kwargs": _fingerprint(kwargs)}
+        seeds = next((a.seeds for a in args if isinstance(a, Runs)), [])
+        stored = self.memo(f"{fn.__module__}.{fn.__qualname__}", inputs,
+                           lambda: {"value": _storable(fn(*args, **kwargs))}, seeds)
+        return _restored(stored["value"])
+
     def _get_or_compute(self, keys: list[str], compute) -> tuple[list[dict], list[bool]]:
         if self.cache is None:
             return compute(list(range(len(keys)))), [False] * len(keys)
@@ -83,3 +96,52 @@ class Runner:
     def _log(self, label: str, key: str, seeds, hits: list[bool], started: float) -> None:
         self.log.append({"label": label, "key": key[:12], "seeds": list(seeds), "cached": all(hits),
                          "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3)})
+
+
+def _fingerprint(value):
+    """A JSON-able identity of a measurement's argument."""
+    if isinstance(value, Runs):
+        return {"runs": describe(value.config), "seeds": list(value.seeds)}
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+        array = np.ascontiguousarray(array)
+        return f"array {array.dtype} {array.shape} " + hashlib.sha256(array.tobytes()).hexdigest()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # configs, Split (which holds tensors)
+        return {"_type": type(value).__name__,
+                **{f.name: _fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, dict):
+        return {str(k): _fingerprint(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_fingerprint(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, torch.dtype):
+        return str(value)
+    raise TypeError(f"cannot fingerprint a {type(value).__name__} for the measurement cache: pass plain values")
+
+
+def _storable(value):
+    """numpy arrays become tagged tensors: torch.load(weights_only=True) refuses numpy objects."""
+    if isinstance(value, np.ndarray):
+        return {"__numpy__": torch.from_numpy(np.ascontiguousarray(value))}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_storable(v) for v in value]}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    return value
+
+
+def _restored(value):
+    if isinstance(value, dict) and set(value) == {"__numpy__"}:
+        return value["__numpy__"].numpy()
+    if isinstance(value, dict) and set(value) == {"__tuple__"}:
+        return tuple(_restored(v) for v in value["__tuple__"])
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _restored(v) for k, v in value.items()}
+    return value

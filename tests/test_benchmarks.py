@@ -84,3 +84,76 @@ def test_single_mlp(benchmark):
     compare(benchmark, "single MLP",
             lambda: train_ensemble(config, [0], split),
             lambda: baseline_train(spec, 0, x, split.y_train, x_test, split.y_test, 5, 100, 1e-3))
+
+
+def test_input_jacobian_sensitivity(benchmark):
+    """Mean ‖∂softmax/∂x‖_F over 1000 test points of a 784-128-10 MLP: vmap(jacrev) vs a per-sample loop."""
+    from harness.metrics import input_sensitivity
+
+    spec = MLPSpec(784, (128,), 10)
+    config = TrainConfig(model=spec, data=DataSpec(n_train=100, n_test=1000), epochs=1, lr=1e-3, batch_size=50)
+    split = load_split(config.data, "cpu")
+    runs = train_ensemble(config, [0], split)
+    model, points = runs.model(0), split.x_test
+
+    def per_sample_loop():
+        total = 0.0
+        for point in points:
+            jac = torch.autograd.functional.jacobian(lambda p: model(p.unsqueeze(0))[0].softmax(-1), point)
+            total += jac.flatten(1).norm().item()
+        return total / len(points)
+
+    harness_value = input_sensitivity(config, runs.params, points)[0].item()
+    assert harness_value == pytest.approx(per_sample_loop(), rel=1e-4)  # same quantity, both ways
+    compare(benchmark, "input-Jacobian sensitivity", lambda: input_sensitivity(config, runs.params, points),
+            per_sample_loop, rounds=2)
+
+
+def _hessian_case(width: int, members: int, points: int = 1000):
+    from harness.train import FunctionTask
+
+    config = TrainConfig(model=MLPSpec(1, (width,), 1), data=FunctionTask("sinc", points), epochs=50, lr=1e-2)
+    split = load_split(config.data, "cpu")
+    return config, split, train_ensemble(config, list(range(members)), split)
+
+
+def _baseline_hessians(runs, split):
+    """Per model: torch.autograd.functional.hessian of the MSE over a flat parameter vector, then eigvalsh."""
+    from harness.metrics import flatten, unflatten
+    from torch.func import functional_call
+
+    spectra = []
+    for i in range(len(runs)):
+        model = runs.model(i).double()
+        like = {k: v[i:i + 1] for k, v in runs.params.items()}
+        x, y = split.x_train.double(), split.y_train.double()
+
+        def loss(flat):
+            one = {k: v[0] for k, v in unflatten(flat.unsqueeze(0), like).items()}
+            return ((functional_call(model, one, (x,)) - y) ** 2).mean()
+
+        flat = flatten({k: v[i:i + 1] for k, v in runs.params.items()})[0].double()
+        spectra.append(torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat)))
+    return spectra
+
+
+def test_hessian_spectrum_1501_parameters(benchmark):
+    """Full Hessian of the MSE over 1000 points and its eigenvalues, 1-hidden-layer net of 1501 parameters
+    (003's C5 net): torch.func (harness.metrics.loss_hessians) vs torch.autograd.functional.hessian."""
+    from harness.metrics import loss_hessians
+
+    config, split, runs = _hessian_case(500, 1)
+    harness_fn = lambda: torch.linalg.eigvalsh(loss_hessians(config, runs.params, split.x_train, split.y_train))  # noqa: E731
+    torch.testing.assert_close(harness_fn()[0], _baseline_hessians(runs, split)[0], rtol=1e-6, atol=1e-8)
+    compare(benchmark, "Hessian + eigenvalues, 1501 params", harness_fn, lambda: _baseline_hessians(runs, split),
+            rounds=1)
+
+
+def test_hessian_spectra_100_nets(benchmark):
+    """100 Hessian spectra of the cpu profile's C5 net (151 parameters, 200 points), vectorised vs a loop."""
+    from harness.metrics import loss_hessians
+
+    config, split, runs = _hessian_case(50, 100, points=200)
+    harness_fn = lambda: torch.linalg.eigvalsh(loss_hessians(config, runs.params, split.x_train, split.y_train))  # noqa: E731
+    compare(benchmark, "100 Hessian spectra, 151 params", harness_fn, lambda: _baseline_hessians(runs, split),
+            rounds=1)

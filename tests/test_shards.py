@@ -29,3 +29,17 @@ def test_merged_shards_match_a_single_run(suite):  # noqa: F811
     assert {c["nodeid"].split("::")[1]: (c["outcome"], c["verdict"]) for c in merged["claims"]} == single == EXPECTED
     assert len(merged["session"]["shards"]) == 2
     assert "test_tiny[easy]" in (merged_dir / "claims.html").read_text()
+
+
+def test_durations_file_from_results(tmp_path):
+    from reports.build import write_report
+    from reports.durations import main
+
+    results = {"session": {"started": "", "finished": "", "duration_s": 1.0, "profile": "cpu"},
+               "claims": [{"nodeid": "claims/a.py::test_a[x]", "claim": "a", "verdict": "holds", "outcome": "passed",
+                           "duration_s": 12.5},
+                          {"nodeid": "claims/a.py::test_b", "claim": "b", "verdict": "error", "outcome": "error",
+                           "duration_s": None}]}
+    _, results_path = write_report(results, tmp_path)
+    assert main([str(results_path), "--out", str(tmp_path / ".test_durations")]) == 0
+    assert json.loads((tmp_path / ".test_durations").read_text()) == {"claims/a.py::test_a[x]": 12.5}

@@ -128,3 +128,36 @@ def test_cache_keys_separate_devices():
     cpu, gpu = Runner(device=torch.device("cpu")), Runner(device=torch.device("cuda", 0))  # no GPU needed: keys only
     assert cpu.run_keys(MNIST_MLP, [0, 1]) != gpu.run_keys(MNIST_MLP, [0, 1])
     assert cpu.run_keys(MNIST_MLP, [0]) == Runner().run_keys(MNIST_MLP, [0])
+
+
+def test_measure_caches_pure_functions_by_their_arguments(tmp_path):
+    runner = Runner(cache=RunCache(tmp_path))
+    runs = runner.train(FUNCTION, [0, 1])
+    calls = []
+
+    def spread(runs, x, scale, seed=0):
+        calls.append(1)
+        return x * scale + seed, (np.arange(3) * scale, [torch.ones(2)])
+
+    x = torch.arange(4.0)
+    first = runner.measure(spread, runs, x, 2.0, seed=1)
+    again = runner.measure(spread, runs, x, 2.0, seed=1)
+    assert len(calls) == 1 and torch.equal(first[0], again[0]) and isinstance(again[1][0], np.ndarray)
+    assert np.array_equal(again[1][0], [0.0, 2.0, 4.0]) and torch.equal(again[1][1][0], torch.ones(2))
+    runner.measure(spread, runs, x + 1, 2.0, seed=1)     # other tensor bytes
+    runner.measure(spread, runs, x, 3.0, seed=1)         # other setting
+    runner.measure(spread, runs, x, 2.0, seed=2)         # other keyword
+    other_runs = runner.train(FUNCTION, [0, 2])
+    runner.measure(spread, other_runs, x, 2.0, seed=1)   # other seeds
+    assert len(calls) == 5
+    with pytest.raises(TypeError, match="fingerprint"):
+        runner.measure(spread, runs, lambda: 1, 2.0)
+
+
+def test_fingerprint_sees_tensors_inside_dataclasses():
+    from harness.data import Split
+    from harness.runner import _fingerprint
+
+    a = Split(torch.zeros(2000), torch.zeros(3), torch.zeros(3), torch.zeros(3))
+    b = Split(torch.zeros(2000).index_fill(0, torch.tensor([1000]), 1.0), torch.zeros(3), torch.zeros(3), torch.zeros(3))
+    assert _fingerprint(a) != _fingerprint(b)  # differ only in the middle, where a printed tensor says "..."

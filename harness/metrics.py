@@ -59,7 +59,7 @@ from dataclasses import dataclass  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
-from torch.func import functional_call, hessian, vmap  # noqa: E402
+from torch.func import functional_call, jacrev, vmap  # noqa: E402
 
 from harness.train import _losses  # noqa: E402
 
@@ -171,14 +171,19 @@ def descend_gradient_norm(config: TrainConfig, params: dict[str, torch.Tensor], 
     return {k: v.detach() for k, v in params.items()}, torch.stack(norms, dim=1)
 
 
+HESSIAN_CHUNK = 8  # Hessian rows per vectorised reverse pass: measured fastest on CPU (1501 params: 1.7 s vs
+                   # 11.7 s for torch.func.hessian, whose forward-over-reverse holds all d tangents at once)
+
+
 def hessians(fn, points: torch.Tensor, chunk_size: int | None = None) -> torch.Tensor:
-    """Hessian of the scalar function `fn` at each row of `points` (n, d) -> (n, d, d), by
-    `torch.func.hessian` (forward-over-reverse) vectorised over the rows, `chunk_size` rows at a time."""
-    return vmap(hessian(fn), chunk_size=chunk_size)(points)
+    """Hessian of the scalar function `fn` at each row of `points` (n, d) -> (n, d, d), by reverse-over-
+    reverse `jacrev(jacrev(fn))`, `chunk_size` (default HESSIAN_CHUNK) rows of each Hessian at a time."""
+    second = jacrev(jacrev(fn), chunk_size=chunk_size or HESSIAN_CHUNK)
+    return torch.stack([second(point) for point in points])
 
 
 def loss_hessians(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-                  chunk_size: int = 4, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+                  chunk_size: int | None = None, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """Full Hessian of the training loss on (x, y) w.r.t. all parameters, per stacked member:
     (members, n_params, n_params) in `dtype`, parameters in `flatten` order."""
     base = build(config.model).to("meta")
@@ -238,7 +243,7 @@ class CriticalPoints:
 
 
 def find_critical_points(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-                         steps: int, lr: float, chunk_size: int = 4) -> CriticalPoints:
+                         steps: int, lr: float, chunk_size: int | None = None) -> CriticalPoints:
     """004's procedure after MSE training: `steps` of Adam on the squared gradient norm, then the loss,
     gradient norm and full Hessian spectrum (torch.func, float64) at the point reached, every member."""
     params, history = descend_gradient_norm(config, params, x, y, steps, lr)

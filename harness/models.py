@@ -27,7 +27,7 @@ class MLPSpec:
 
 @dataclass(frozen=True)
 class CNNSpec:
-    """conv(k×k, same padding) → act → 2×2 max-pool per entry of `channels`, then dense layers."""
+    """conv(k×k) → act → 2×2 max-pool per entry of `channels`, then dense layers."""
     channels: tuple[int, ...]
     dense: tuple[int, ...] = ()
     kernel: int = 3
@@ -35,10 +35,12 @@ class CNNSpec:
     in_channels: int = 1
     image_size: int = 28
     activation: str = "relu"
+    padding: str = "same"   # "same" keeps the size through each conv; "valid" (LeNet style) shrinks it by kernel-1
 
     @property
     def label(self) -> str:
-        return f"CNN conv{list(self.channels)} k{self.kernel} dense{list(self.dense)} {self.activation}"
+        padding = "" if self.padding == "same" else f" {self.padding}"
+        return f"CNN conv{list(self.channels)} k{self.kernel}{padding} dense{list(self.dense)} {self.activation}"
 
 
 class MLP(nn.Sequential):
@@ -62,7 +64,8 @@ class CNN(nn.Module):
         blocks: list[nn.Module] = []
         channels, size = spec.in_channels, spec.image_size
         for out_channels in spec.channels:
-            blocks += [nn.Conv2d(channels, out_channels, spec.kernel, padding="same"), act(), nn.MaxPool2d(2)]
+            blocks += [nn.Conv2d(channels, out_channels, spec.kernel, padding=spec.padding), act(), nn.MaxPool2d(2)]
+            size = size if spec.padding == "same" else size - spec.kernel + 1
             channels, size = out_channels, size // 2
         self.features = nn.Sequential(*blocks, nn.Flatten())
         widths = (channels * size * size, *spec.dense, spec.out_dim)

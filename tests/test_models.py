@@ -21,6 +21,12 @@ def test_cnn_shapes_and_count():
     assert count_params(spec) == expected
 
 
+def test_valid_padding_cnn_is_lenet_sized():
+    spec = CNNSpec(channels=(16, 32), dense=(50,), kernel=5, padding="valid")  # 28 → 24 → 12 → 8 → 4
+    assert build(spec)(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert count_params(spec) == (16 * 25 + 16) + (32 * 16 * 25 + 32) + (32 * 4 * 4 * 50 + 50) + (50 * 10 + 10)
+
+
 def test_builds_are_seeded():
     torch.manual_seed(1)
     a = build(MLPSpec(1, (5, 5), 1))

@@ -190,6 +190,8 @@ def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.M
 
 def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
+        # foreach, not fused: fused was 1.28x faster for 8 stacked MLPs on CPU, but it changes the float
+        # trajectories, and every expected-failure reason quotes numbers measured with foreach.
         return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)

@@ -15,6 +15,17 @@ METRIC_LABELS = {"train_loss": "train loss", "test_loss": "test loss", "train_ac
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
+def _finish(fig: plt.Figure, title: str = "", *axes) -> plt.Figure:
+    """The common ending of every chart: grid and legend on `axes`, the title, a tight layout."""
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def _seed_lines(ax, x, rows: np.ndarray, color, label: str):
     """One thin line per seed, and the median bold; the legend names the median."""
     for row in rows:
@@ -43,10 +54,7 @@ def training_curves(groups: dict[str, Runs], panels: list[list[str]], title: str
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 # --- HW1-1 deep vs shallow (C1, C2) ------------------------------------------------------------
@@ -68,12 +76,7 @@ def function_fits(x: np.ndarray, truth: np.ndarray, predictions: dict[str, np.nd
                 label=f"{label} (seed with median loss, of {len(curves)})")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, ax)
 
 
 
@@ -98,10 +101,7 @@ def trajectories(paths: dict[str, np.ndarray], final_loss: np.ndarray, title: st
         ax.set_ylabel(f"{axis_name} 2")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def gradient_norm_and_loss(runs: Runs, title: str = "", near_zero: np.ndarray | None = None) -> plt.Figure:
@@ -120,10 +120,7 @@ def gradient_norm_and_loss(runs: Runs, title: str = "", near_zero: np.ndarray | 
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def minimal_ratio_vs_loss(loss: np.ndarray, ratio: np.ndarray, critical: np.ndarray, title: str = "") -> plt.Figure:
@@ -136,12 +133,7 @@ def minimal_ratio_vs_loss(loss: np.ndarray, ratio: np.ndarray, critical: np.ndar
                    label=f"gradient not small ({(~critical).sum()})")
     ax.set_xlabel("minimal ratio (fraction of positive Hessian eigenvalues)")
     ax.set_ylabel("training loss")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, ax)
 
 
 def loss_vs_radius(radii: np.ndarray, mean_loss: np.ndarray, title: str = "") -> plt.Figure:
@@ -152,12 +144,7 @@ def loss_vs_radius(radii: np.ndarray, mean_loss: np.ndarray, title: str = "") ->
     ax.set_xlabel("squared radius of the perturbation")
     ax.set_ylabel("training loss, mean over directions")
     ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, ax)
 
 
 def loss_contour(coords: np.ndarray, surface: np.ndarray, title: str = "") -> plt.Figure:
@@ -171,10 +158,7 @@ def loss_contour(coords: np.ndarray, surface: np.ndarray, title: str = "") -> pl
     ax.set_xlabel("direction 1 (filter-normalised)")
     ax.set_ylabel("direction 2 (filter-normalised)")
     ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 
@@ -203,10 +187,7 @@ def versus_parameters(param_counts, finals: dict[str, np.ndarray], title: str = 
         ax.set_ylabel("loss" if kind == "loss" else "accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def along_line(alphas, curves: dict[str, np.ndarray], title: str = "") -> plt.Figure:
@@ -263,10 +244,7 @@ def versus_batch_size(batch_sizes, finals: dict[str, np.ndarray], sensitivity: n
         ax.grid(alpha=0.3)
         handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
         ax.legend(handles, [h.get_label() for h in handles], fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def sharpness_vs_batch_size(batch_sizes, measures: dict[str, np.ndarray], title: str = "") -> plt.Figure:
@@ -279,7 +257,4 @@ def sharpness_vs_batch_size(batch_sizes, measures: dict[str, np.ndarray], title:
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)

@@ -22,7 +22,10 @@ import numpy as np
 import torch
 
 DATA_DIR_ENV = "CLAIMS_DATA_DIR"
-MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+# torchvision's raw MNIST files and the number of dimensions of each (images N×28×28, labels N)
+MNIST_IDX_DIMENSIONS = {"train-images-idx3-ubyte": 3, "train-labels-idx1-ubyte": 1,
+                        "t10k-images-idx3-ubyte": 3, "t10k-labels-idx1-ubyte": 1}
+MNIST_FILES = tuple(MNIST_IDX_DIMENSIONS)
 MNIST5K_TEST_PER_CLASS = 100  # 100 of each class's 500 images are held out: 4000 train / 1000 test
 DIGITS_TEST_FRACTION = 0.2    # 8×8 digits: 360 of 1797 images held out, stratified by class
 
@@ -167,8 +170,6 @@ def _take(rng: np.random.Generator, available: int, wanted: int | None, what: st
     return np.sort(rng.permutation(available)[:wanted])
 
 
-_IDX_DIMENSIONS = {"train-images-idx3-ubyte": 3, "train-labels-idx1-ubyte": 1,
-                   "t10k-images-idx3-ubyte": 3, "t10k-labels-idx1-ubyte": 1}
 
 
 def _idx_shape(path: Path, ndim: int) -> tuple[int, ...]:
@@ -195,13 +196,13 @@ def check_mnist_files(data_dir: str | os.PathLike | None, download: bool = False
     if root is None:
         raise DatasetUnavailable(_mnist_missing_message(None))
     raw = root / "MNIST" / "raw"
-    missing = [name for name in _IDX_DIMENSIONS if not (raw / name).is_file()]
+    missing = [name for name in MNIST_IDX_DIMENSIONS if not (raw / name).is_file()]
     if missing and not download:
         gzipped = [name for name in missing if (raw / f"{name}.gz").is_file()]
         hint = (f" Only {', '.join(n + '.gz' for n in gzipped)} found: torchvision reads the uncompressed files, so "
                 f"gunzip them or add --download (which extracts them)." if gzipped else "")
         raise DatasetUnavailable(f"missing {', '.join(missing)} in {raw}.{hint} " + _mnist_missing_message(root))
-    shapes = {name: _idx_shape(raw / name, ndim) for name, ndim in _IDX_DIMENSIONS.items() if name not in missing}
+    shapes = {name: _idx_shape(raw / name, ndim) for name, ndim in MNIST_IDX_DIMENSIONS.items() if name not in missing}
     for prefix in ("train", "t10k"):
         images, labels = shapes.get(f"{prefix}-images-idx3-ubyte"), shapes.get(f"{prefix}-labels-idx1-ubyte")
         if images is not None and images[1:] != (28, 28):

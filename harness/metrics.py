@@ -6,11 +6,15 @@ Parameter sets are dicts name -> (members, ...) stacked tensors, as in Runs.para
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
+from torch.func import functional_call, jacrev, vmap
 
+from harness.data import Split
 from harness.models import build
-from harness.train import TrainConfig, _stacked_forward, evaluate
+from harness.train import EVAL_CHUNK, TrainConfig, _losses, _stacked_forward, evaluate
 
 
 def evaluate_stacked(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
@@ -53,16 +57,6 @@ def first_epoch_below(epochs: np.ndarray, losses: np.ndarray, threshold: float, 
 
 
 # --- Optimisation (C3–C6): Hessian and minimal ratio, gradient norm, error surface ------------------
-# (This section's imports sit here rather than at the top so that the metric sections merge cleanly.)
-from dataclasses import dataclass  # noqa: E402
-
-import numpy as np  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
-from sklearn.manifold import TSNE  # noqa: E402
-from torch.func import functional_call, jacrev, vmap  # noqa: E402
-
-from harness.train import _losses  # noqa: E402
-
 
 # Trajectories (C3): where a layer sits in the flat vector, 2-D projections, distances.
 
@@ -83,6 +77,9 @@ def layer_columns(params: dict[str, torch.Tensor], prefix: str) -> torch.Tensor:
 def project_paths(snapshots: torch.Tensor, method: str, seed: int = 0) -> np.ndarray:
     """(runs, K, d) parameter snapshots -> (runs, K, 2), every run's points embedded together
     with scikit-learn's PCA or t-SNE (so the runs share one 2-D frame)."""
+    from sklearn.decomposition import PCA  # imported here: every process imports this module, few project paths
+    from sklearn.manifold import TSNE
+
     runs, k, d = snapshots.shape
     points = snapshots.reshape(runs * k, d).double().cpu().numpy()
     if method == "pca":
@@ -312,14 +309,7 @@ def loss_surface(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.
     return _losses_of(config, points, stacked, x, y).view(len(coords), len(coords)).double().cpu().numpy()
 
 
-
 # --- Generalisation (C9–C11): interpolation, input sensitivity, sharpness ---------------------------
-# Imported here rather than at the top so that the sections of this file merge independently.
-import numpy as np  # noqa: E402
-from torch.func import functional_call, jacrev, vmap  # noqa: E402
-
-from harness.data import Split  # noqa: E402
-from harness.train import EVAL_CHUNK, _losses  # noqa: E402
 
 
 def interpolate(theta_a: dict[str, torch.Tensor], theta_b: dict[str, torch.Tensor], alphas) -> dict[str, torch.Tensor]:

@@ -13,11 +13,11 @@ C6 error_surface (bonus) — the loss averaged over random directions grows with
 
 Measured in the cpu profile (seeds from 0):
 - C3: paths end far apart in both settings (closest final pair 1.4–1.5 x the farthest travel); the
-  losses agree on MNIST (spread 1.15x over 8 runs) but not on 004's deep 1-D net (233x: 2 of 8 stall).
-- C4: the gradient norm falls 162–1020x, median 0.75 of that (log) fall by iteration ~200 (003); once under a
+  losses agree on MNIST (spread 1.15x over 8 runs) but not on 004's deep 1-D net (286x: 2 of 8 stall).
+- C4: the gradient norm falls 227–729x, median 0.80 of that (log) fall by iteration ~200 (003); once under a
   tenth of its early level the loss still falls 10–14-fold (004), in all 5 seeds each.
-- C5: 83 of 100 runs reach |grad| <= 1e-3 x initial; minimal ratio <= 0.10 everywhere; lower loss goes with
-  higher ratio (Spearman -0.49, p = 1e-6); but no point has an eigenvalue below -1e-4 x max|λ|, so 004's
+- C5: 86 of 100 runs reach |grad| <= 1e-3 x initial; minimal ratio <= 0.10 everywhere; lower loss goes with
+  higher ratio (Spearman -0.50, p = 5e-7); but no point has an eigenvalue below -1e-4 x max|λ|, so 004's
   "saddle points" is refuted at that tolerance (99 of 100 would be saddles at 1e-6).
 - C6: the mean loss rises at every radius step in all 5 runs.
 
@@ -110,9 +110,9 @@ TRAJECTORIES = {
     },
 }
 TRAJECTORIES_REFUTED = {
-    "function-004": "refuted (cpu profile, seeds 0-7): final train losses spread 233-fold, 0.00027 to 0.0625 — two "
-                    "of the 8 runs stalled at 0.030 and 0.062 while the others reached 0.0003-0.0024; the paths do end "
-                    "far apart (closest final pair 13.2 = 1.47 x the farthest travel 8.96)",
+    "function-004": "refuted (cpu profile, seeds 0-7): final train losses spread 286-fold, 0.00011 to 0.0314 — two "
+                    "of the 8 runs stalled at 0.030 and 0.031 while the others reached 0.0001-0.0061; the paths do end "
+                    "far apart (closest final pair 13.0 = 1.23 x the farthest travel 10.5)",
 }
 
 
@@ -263,8 +263,8 @@ RATIO_STATEMENTS = {
 MINIMAL_RATIO_REFUTED = {
     "saddles-004": "refuted (cpu profile, seeds 0-99): 0 of 100 points have an eigenvalue below -1e-4 x max|λ| "
                    "(max|λ| median 35.5; median 140 of 151 eigenvalues lie within that tolerance of zero). Negative "
-                   "eigenvalues exist only at ~1e-5 of the largest — same order as the gradient norm reached (median "
-                   "6.4e-4): at tolerance 1e-6, 99 of 100 points would count as saddles",
+                   "eigenvalues exist only between 1e-6 and 1e-4 of the largest — the order of the gradient norm reached "
+                   "(median 6.2e-4): at tolerance 1e-6, 99 of 100 points would count as saddles",
 }
 
 

@@ -69,7 +69,7 @@ CHANCE = 0.10        # 10 balanced classes
 RISE = 0.01          # "test loss rises": final test loss at least 1% above its minimum (beyond float noise)
 RANDOM_LABELS_REFUTED = {
     "cannot_fit-cnn-001": "refuted (cpu profile, seeds 0-2): 001's LeNet-style CNN (valid convolutions, 39,408 "
-                          "parameters) reached final train accuracy 1.000, 1.000, 1.000 on 500 random labels after 80 "
+                          "parameters) reached final train accuracy 1.000, 1.000, 0.998 on 500 random labels after 80 "
                           "epochs of Adam 1e-3",
 }
 
@@ -185,13 +185,13 @@ FLATTEN = 0.25  # "gains flatten": the median test-accuracy gain over the larger
                 # a quarter of the gain over the smaller half
 PARAM_COUNT_REFUTED = {
     "test_plateaus_gap_grows-003": "refuted (cpu profile, 000's MLP family 784-w-w-w-10 for w = 5…90, 4000 images, 40 "
-        "epochs, seeds 0-2): test accuracy rises (Spearman rho = 0.917) and flattens (median gain 0.012 past 44,860 "
+        "epochs, seeds 0-2): test accuracy rises (Spearman rho = 0.911) and flattens (median gain 0.012 past 44,860 "
         "parameters against 0.097 before), but the gap does not grow: median train accuracy is 0.998–1.000 from 16,750 "
         "parameters on while test accuracy keeps rising (0.904 → 0.933), so the train–test accuracy gap shrinks "
-        "(rho = −0.280, one-sided p = 0.93) and the test–train loss gap shows no trend (rho = 0.078, p = 0.34)",
+        "(rho = −0.274, one-sided p = 0.93) and the test–train loss gap shows no trend (rho = 0.073, p = 0.35)",
     "test_loss_rises-004": "refuted (cpu profile, same sweep, seeds 0-2): over the larger half of the sweep (44,860–87,940 "
         "parameters, median test accuracy 0.921–0.933) the final test loss falls rather than rises (median 0.471 → "
-        "0.396): Spearman rho = −0.415 (n = 15), one-sided p = 0.94",
+        "0.396): Spearman rho = −0.469 (n = 15), one-sided p = 0.96",
 }
 
 
@@ -487,8 +487,8 @@ SHARPNESS_REFUTED = {
         "20 draws): the noise sharpness rises with batch size, Spearman rho = +0.902 (n = 24, one-sided p for a fall = 1); "
         "median 0.0029 at batch 32, 0.0145 at 4000",
     "sharper-keskar2017-fixed_steps": "refuted (cpu profile, 600–630 steps at every batch size, seeds 0-3, ε = 1e-3, 10 "
-        "ascent steps): ε-sharpness falls with batch size, Spearman rho = −0.832 (n = 24, one-sided p for a rise = 1); "
-        "median φ 1.455 at batch 32, 0.741 at 4000",
+        "ascent steps): ε-sharpness falls with batch size, Spearman rho = −0.835 (n = 24, one-sided p for a rise = 1); "
+        "median φ 1.455 at batch 32, 0.694 at 4000",
 }
 
 

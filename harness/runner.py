@@ -52,8 +52,8 @@ class Runner:
 
         def compute(missing: list[int]) -> list[dict]:
             # Train the whole ensemble that was asked for, even when only some seeds are missing (a corrupt
-            # entry, say): with a shared input (full batch, evaluation) batched matmuls give bits that depend
-            # on the number of members (~1e-8), so a seed trained in another ensemble would not reproduce.
+            # entry, say): batched matmuls on small shapes and fused Adam's scalar tail round a member
+            # differently in another ensemble size, so a seed trained alone would not reproduce its bits.
             runs = train_ensemble(config, list(seeds), self.split(config), label)
             return [member_payload(runs, i) for i in missing]
 

@@ -2,12 +2,16 @@
 
 Several seeds train as one batched computation: the members' parameters are stacked along a leading
 dimension, MLPs run as batched matmuls (`baddbmm`), any other model through `torch.func.vmap` over
-`functional_call`. Adam and SGD are elementwise, so one optimizer over the stacked tensors is exactly
-one optimizer per member. Member i is reproducible on its own: its initial weights come from
+`functional_call`. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
+optimizer per member. Member i is reproducible on its own: its initial weights come from
 `torch.manual_seed(seed_i)` and its batch order from a generator seeded with `seed_i`, so the
-ensemble gives the same numbers as training each seed alone (tested in tests/test_train.py).
+ensemble gives the same numbers as training each seed alone up to float rounding (tested in
+tests/test_train.py): batched matmuls on small shapes, vmap's grouped convolutions and fused Adam's
+scalar tail may round member i differently in another ensemble size. Evaluation runs member by
+member, so it adds no such difference. Same ensemble, same seeds: same bits (docs/determinism.md).
 
 Data stays on the device; batches are index gathers from a per-member `randperm`; no DataLoader.
+During training MLP weights are stored (members, in, out) (see `_training_layout`).
 """
 from __future__ import annotations
 
@@ -115,11 +119,15 @@ def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=Fa
 
 # --- the batched forward pass ------------------------------------------------------------------
 
-def _stacked_forward(spec: ModelSpec, base: nn.Module):
+def _stacked_forward(spec: ModelSpec, base: nn.Module, weights_in_out: bool = False):
     """forward(params, x, per_member) -> (members, batch, out).
 
     x is (members, batch, ...) when per_member (each member's own minibatch), else one (batch, ...)
-    tensor shared by every member (full-batch training, evaluation)."""
+    tensor shared by every member (full-batch training, evaluation).
+
+    MLP weights are nn.Linear's (members, out, in) unless `weights_in_out`: training stores them as
+    (members, in, out), the layout in which the batched matmul's weight gradient comes out, which
+    saves a transposing copy per layer and step (see `_training_layout`)."""
     if isinstance(spec, MLPSpec):
         activation = base[2] if len(base) > 2 else None  # MLP layout: Flatten, Linear, act, Linear, ...
         names = [n for n, _ in base.named_parameters()]
@@ -129,7 +137,8 @@ def _stacked_forward(spec: ModelSpec, base: nn.Module):
             members = params[layers[0][0]].shape[0]
             h = x.flatten(2) if per_member else x.flatten(1).unsqueeze(0).expand(members, -1, -1)
             for i, (w, b) in enumerate(layers):
-                h = torch.baddbmm(params[b].unsqueeze(1), h, params[w].transpose(1, 2))
+                weight = params[w] if weights_in_out else params[w].transpose(1, 2)
+                h = torch.baddbmm(params[b].unsqueeze(1), h, weight)
                 if i < len(layers) - 1:
                     h = activation(h)
             return h
@@ -141,6 +150,18 @@ def _stacked_forward(spec: ModelSpec, base: nn.Module):
     def forward(params, x, per_member=False):
         return vmap(one, in_dims=(0, 0 if per_member else None))(params, x)
     return forward
+
+
+def _training_layout(spec: ModelSpec, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """MLP weights (members, out, in) -> (members, in, out) contiguous; the inverse of `_module_layout`.
+    Other models train in their module layout."""
+    if not isinstance(spec, MLPSpec):
+        return params
+    return {k: v.transpose(1, 2).contiguous() if k.endswith("weight") else v for k, v in params.items()}
+
+
+def _module_layout(spec: ModelSpec, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return _training_layout(spec, params)  # transposing twice is the identity
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -156,18 +177,23 @@ def _losses(config: TrainConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Te
 
 @torch.no_grad()
 def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression."""
+    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression.
+
+    Member by member, EVAL_CHUNK rows at a time: each member's numbers then come from the same
+    computation whatever the size of its ensemble, without copying the shared input per member."""
     members = next(iter(params.values())).shape[0]
     loss_sum = torch.zeros(members, device=x.device, dtype=torch.float64)
     correct = torch.zeros(members, device=x.device, dtype=torch.float64)
     per_member_labels = config.loss == "cross_entropy" and y.dim() == 2  # (members, N) after label noise
-    for start in range(0, len(x), EVAL_CHUNK):
-        xb = x[start:start + EVAL_CHUNK]
-        yb = y[:, start:start + EVAL_CHUNK] if per_member_labels else y[start:start + EVAL_CHUNK]
-        out = forward(params, xb)
-        loss_sum += _losses(config, out, yb).double() * len(xb)
-        if config.loss == "cross_entropy":
-            correct += (out.argmax(-1) == yb).sum(1).double()
+    for m in range(members):
+        member = {name: p[m:m + 1] for name, p in params.items()}
+        labels = y[m] if per_member_labels else y
+        for start in range(0, len(x), EVAL_CHUNK):
+            xb, yb = x[start:start + EVAL_CHUNK], labels[start:start + EVAL_CHUNK]
+            out = forward(member, xb)
+            loss_sum[m] += _losses(config, out, yb)[0].double() * len(xb)
+            if config.loss == "cross_entropy":
+                correct[m] += (out[0].argmax(-1) == yb).sum().double()
     acc = correct / len(x) if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
     return loss_sum / len(x), acc
 
@@ -190,9 +216,10 @@ def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.M
 
 def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        # foreach, not fused: fused was 1.28x faster for 8 stacked MLPs on CPU, but it changes the float
-        # trajectories, and every expected-failure reason quotes numbers measured with foreach.
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
+        # fused: one kernel per tensor for the whole update (on CPU, foreach runs op by op); 1.28x faster
+        # for 8 stacked MLPs. Still elementwise, so member i's update is its own — up to the last bit where
+        # a tensor's per-member size is not a multiple of the vector width (the kernel's scalar tail).
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
@@ -217,8 +244,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     members, n = len(seeds), len(split.x_train)
     batch = n if config.batch_size is None else min(config.batch_size, n)
     steps_per_epoch = -(-n // batch)
-    base, params = _stacked_params(config, seeds, device)
-    forward = _stacked_forward(config.model, base)
+    base, module_params = _stacked_params(config, seeds, device)
+    params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
+    forward = _stacked_forward(config.model, base, weights_in_out=True)
     optimizer = _optimizer(config, list(params.values()))
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
     y_train = member_labels(config, split.y_train, seeds)
@@ -238,7 +266,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
             records[k].append(v if k == "epochs" else v.cpu())
 
     def snapshot(epoch: int):
-        snapshots.append(torch.cat([p.detach().flatten(1) for p in params.values()], dim=1).cpu())
+        snapshots.append(torch.cat([p.detach().flatten(1) for p in _module_layout(config.model, params).values()],
+                                   dim=1).cpu())
         snapshot_epochs.append(epoch)
 
     record(0)
@@ -254,7 +283,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                 xb, yb = split.x_train, y_train  # full batch, shared by every member
             else:
                 idx = order[:, step * batch:(step + 1) * batch]
-                xb = split.x_train[idx]
+                xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
                 yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
             losses = _losses(config, forward(params, xb, per_member=order is not None), yb)
             optimizer.zero_grad(set_to_none=True)
@@ -275,7 +304,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         config=config, seeds=list(seeds), epochs=np.array(records["epochs"]),
         train_loss=stack(records["train_loss"]), train_acc=stack(records["train_acc"]),
         test_loss=stack(records["test_loss"]), test_acc=stack(records["test_acc"]),
-        params={k: v.detach() for k, v in params.items()},
+        params={k: v.detach() for k, v in _module_layout(config.model, params).items()},
         step_loss=stack(step_loss), grad_norm=stack(grad_norm),
         snapshots=torch.stack(snapshots, dim=1) if snapshots else None,
         snapshot_epochs=np.array(snapshot_epochs) if snapshots else None,

@@ -54,8 +54,9 @@ CLASSIFIER = TrainConfig(MLPSpec(1, (), 10), DataSpec(), epochs=1, lr=0.1)
 
 
 def fixed_logits(logits: torch.Tensor):
-    """A forward pass whose inputs are row indices into fixed (members, n, classes) logits."""
-    return lambda params, rows: logits[:, rows]
+    """A forward pass whose inputs are row indices into fixed (members, n, classes) logits; its params
+    name the members it is asked for."""
+    return lambda params, rows: logits[params["member"]][:, rows]
 
 
 @SOME
@@ -68,7 +69,7 @@ def test_accuracy_is_the_fraction_of_labels_left_unchanged(n, classes, members, 
     labels = predicted[0].clone()
     changed = torch.from_numpy(rng.permutation(n)[:wrong])
     labels[changed] = (labels[changed] + torch.from_numpy(rng.integers(1, classes, wrong))) % classes
-    params = {"w": torch.zeros(members, 1)}
+    params = {"member": torch.arange(members)}
     loss, acc = evaluate(CLASSIFIER, fixed_logits(logits), params, torch.arange(n), labels)
     assert acc[0].item() == (n - wrong) / n
     for m in range(members):
@@ -83,7 +84,7 @@ def test_accuracy_and_loss_do_not_depend_on_order_or_chunking(n, members, chunk,
     rng = np.random.default_rng(seed)
     logits = torch.from_numpy(rng.normal(size=(members, n, 10))).float()
     labels = torch.from_numpy(rng.integers(0, 10, (members, n)))
-    params, rows, order = {"w": torch.zeros(members, 1)}, torch.arange(n), torch.from_numpy(rng.permutation(n))
+    params, rows, order = {"member": torch.arange(members)}, torch.arange(n), torch.from_numpy(rng.permutation(n))
     whole = evaluate(CLASSIFIER, fixed_logits(logits), params, rows, labels)
     with mock.patch.object(harness.train, "EVAL_CHUNK", chunk):
         chunked = evaluate(CLASSIFIER, fixed_logits(logits[:, order]), params, rows, labels[:, order])

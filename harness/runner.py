@@ -1,5 +1,5 @@
-"""Runs configs through the cache: a finished (config, seed) is never trained twice, and a derived
-measurement (Hessian spectra, Jacobian norms, …) is never computed twice for the same inputs."""
+"""Runs configs through the cache: a finished ensemble (config, seeds) is never trained twice, and a
+derived measurement (Hessian spectra, Jacobian norms, …) is never computed twice for the same inputs."""
 from __future__ import annotations
 
 import dataclasses
@@ -51,9 +51,8 @@ class Runner:
         keys = self.run_keys(config, seeds)
 
         def compute(missing: list[int]) -> list[dict]:
-            # Train the whole ensemble that was asked for, even when only some seeds are missing (a corrupt
-            # entry, say): batched matmuls on small shapes and fused Adam's scalar tail round a member
-            # differently in another ensemble size, so a seed trained alone would not reproduce its bits.
+            # Train the whole ensemble, even when only some seeds are missing (a corrupt entry, say): a
+            # member's bits depend on its ensemble (see run_keys), so a seed trained alone would differ.
             runs = train_ensemble(config, list(seeds), self.split(config), label)
             return [member_payload(runs, i) for i in missing]
 
@@ -63,9 +62,16 @@ class Runner:
         return runs
 
     def run_keys(self, config: TrainConfig, seeds: list[int]) -> list[str]:
-        """Cache keys of (config, seed) runs on this runner's device type: GPU kernels give other bits
-        than CPU ones, and the report's provenance must say where a number was computed."""
-        description = {"config": describe(config), "code": code_digest(*TRAINING_CODE), "device": self.device.type}
+        """Cache keys of the members of one ensemble, on this runner's device type.
+
+        The key names the whole ensemble (its seeds, in order), not only the member's seed: batched
+        matmuls on small shapes and fused Adam's scalar tail round member i differently in an ensemble
+        of another size or order (~1e-8, which long training can amplify). Keyed by seed alone, two
+        claims asking for overlapping seed lists of one config would each get the bits of whichever
+        trained first — under xdist, an accident of scheduling. The device type is in the key because
+        GPU kernels give other bits than CPU ones, and the report must say where a number came from."""
+        description = {"config": describe(config), "ensemble": [int(s) for s in seeds],
+                       "code": code_digest(*TRAINING_CODE), "device": self.device.type}
         return [run_key(description, seed) for seed in seeds]
 
     def memo(self, label: str, inputs: dict, compute: Callable[[], dict], seeds: list[int] = ()) -> dict:

@@ -77,30 +77,32 @@ def compare(benchmark, name: str, harness_fn, baseline_fn, rounds: int = 3) -> f
     return ratio
 
 
-def test_ensemble_of_8_mlps(benchmark):
-    """8 MLPs 784-64-64-10, 4000 MNIST images, batch 64, 3 epochs: one ensemble vs 8 baseline loops."""
-    spec = MLPSpec(784, (64, 64), 10)
-    config = TrainConfig(model=spec, data=DataSpec(n_train=4000, n_test=1000), epochs=3, lr=1e-3, batch_size=64,
-                         record_every=3)
+def mlp_case(hidden: tuple[int, ...], n_train: int, epochs: int, batch_size: int, lr: float = 1e-3):
+    """One MNIST MLP setting for both sides: the harness's config and split, and the baseline loop for a
+    seed, built from the same numbers so the two cannot drift apart."""
+    spec = MLPSpec(784, hidden, 10)
+    config = TrainConfig(model=spec, data=DataSpec(n_train=n_train, n_test=1000), epochs=epochs, lr=lr,
+                         batch_size=batch_size, record_every=epochs)
     split = load_split(config.data, "cpu")
     x, x_test = split.x_train.flatten(1), split.x_test.flatten(1)
+
+    def baseline(seed: int):
+        return baseline_train(spec, seed, x, split.y_train, x_test, split.y_test, epochs, batch_size, lr)
+    return config, split, baseline
+
+
+def test_ensemble_of_8_mlps(benchmark):
+    """8 MLPs 784-64-64-10, 4000 MNIST images, batch 64, 3 epochs: one ensemble vs 8 baseline loops."""
+    config, split, baseline = mlp_case((64, 64), n_train=4000, epochs=3, batch_size=64)
     seeds = list(range(8))
-    compare(benchmark, "ensemble of 8 MLPs",
-            lambda: train_ensemble(config, seeds, split),
-            lambda: [baseline_train(spec, s, x, split.y_train, x_test, split.y_test, 3, 64, 1e-3) for s in seeds],
-            rounds=3)
+    compare(benchmark, "ensemble of 8 MLPs", lambda: train_ensemble(config, seeds, split),
+            lambda: [baseline(s) for s in seeds], rounds=3)
 
 
 def test_single_mlp(benchmark):
     """One MLP 784-256-256-10, 1000 images, batch 100, 5 epochs."""
-    spec = MLPSpec(784, (256, 256), 10)
-    config = TrainConfig(model=spec, data=DataSpec(n_train=1000, n_test=1000), epochs=5, lr=1e-3, batch_size=100,
-                         record_every=5)
-    split = load_split(config.data, "cpu")
-    x, x_test = split.x_train.flatten(1), split.x_test.flatten(1)
-    compare(benchmark, "single MLP",
-            lambda: train_ensemble(config, [0], split),
-            lambda: baseline_train(spec, 0, x, split.y_train, x_test, split.y_test, 5, 100, 1e-3),
+    config, split, baseline = mlp_case((256, 256), n_train=1000, epochs=5, batch_size=100)
+    compare(benchmark, "single MLP", lambda: train_ensemble(config, [0], split), lambda: baseline(0),
             rounds=9)  # ~0.1 s a round: the best of more rounds steadies both sides on a shared machine
 
 

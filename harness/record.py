@@ -1,31 +1,31 @@
 """What a claim files for the report: provenance, settings, seeds, figures and checks.
 
-A plain results sink (no pytest): `check` records the statistic, the threshold and the outcome and
-does not raise, so every check shows in the report even after one fails; the pytest plugin raises
-ClaimRefuted after the claim's body if any check failed.
+A plain results sink (no pytest): `check` files one piece of evidence and never raises on a verdict,
+so every check shows in the report; after the claim's body the pytest plugin asks `decide` for the
+verdict (harness.verdict) and compares it with the reviewed baseline.
 """
 from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import io
 import math
-import operator
 from typing import Any
 
 import numpy as np
 
-
-class ClaimRefuted(AssertionError):
-    """At least one check of a claim failed: the evidence refutes it."""
+from harness import stats
+from harness.stats import Evidence
+from harness.verdict import Check, Decision, Gate, decide
 
 
 class NonFiniteStatistic(ValueError):
     """A check was handed NaN or infinity: the run is broken, not the claim refuted."""
 
 
-_COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
-FIGURE_DPI = 72  # keeps each embedded PNG around 20–60 kB so the page opens quickly
+FIGURE_DPI = 72      # keeps each embedded PNG small so the page opens quickly
+FIGURE_COLOURS = 256  # PNGs stored with a palette: charts have few colours, and this shrinks them 2-3 fold
 
 
 def _plain(value: Any) -> Any:
@@ -49,23 +49,19 @@ def _non_finite(value: Any) -> bool:
         return False
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4g}"
-    return str(value)
-
-
 class Record:
     def __init__(self, claim: str, statement: str = "", sources: tuple[str, ...] = (), title: str = "",
-                 variant: str = "", profile: str = "", device: str = "cpu"):
+                 variant: str = "", profile: str = "", device: str = "cpu", seed_base: int = 0, smoke: bool = False):
         self.claim, self.statement, self.sources, self.title = claim, statement, list(sources), title
         self.variant, self.profile, self.device = variant, profile, device
+        self.seed_base, self.smoke = int(seed_base), smoke
         self.settings: dict[str, Any] = {}
-        self.seeds: list[int] = []
-        self.checks: list[dict] = []
+        self.seed_list: list[int] = []
+        self.checks: list[Check] = []
         self.figures: list[dict] = []
         self.runs: list[dict] = []
         self.notes: list[str] = []
+        self.decision: Decision | None = None
 
     # --- what a claim calls ---------------------------------------------------------------
     def setting(self, settings: Any = None, **extra: Any) -> None:
@@ -77,63 +73,67 @@ class Record:
             self.settings.update(described)
         self.settings.update(_plain(extra))
 
-    def use_seeds(self, seeds: list[int]) -> list[int]:
-        self.seeds = sorted(set(self.seeds) | set(int(s) for s in seeds))
-        return list(seeds)
+    def seeds(self, n: int) -> list[int]:
+        """The claim's n seeds: seed_base, seed_base + 1, ... (at most 2 in a smoke run)."""
+        if int(n) < 1:
+            raise ValueError(f"a claim needs at least one seed, got {n}")
+        chosen = [self.seed_base + i for i in range(min(int(n), 2) if self.smoke else int(n))]
+        self.seed_list = sorted(set(self.seed_list) | set(chosen))
+        return chosen
 
     def note(self, text: str) -> None:
         self.notes.append(str(text))
 
     def figure(self, fig, title: str = "") -> None:
-        """Embed a matplotlib figure as a PNG, then close it."""
+        """Store a matplotlib figure as a palette PNG named by its content hash, then close it."""
         import matplotlib.pyplot as plt
+        from PIL import Image
 
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        title = title or fig.get_suptitle()
         plt.close(fig)
-        title = title or (fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else "")
-        self.figures.append({"title": title, "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii")})
+        buffer.seek(0)
+        image = Image.open(buffer).convert("RGB").quantize(colors=FIGURE_COLOURS, method=Image.Quantize.MEDIANCUT,
+                                                           dither=Image.Dither.NONE)
+        png = io.BytesIO()
+        image.save(png, format="PNG", optimize=True)
+        data = png.getvalue()
+        self.figures.append({"title": title, "sha256": hashlib.sha256(data).hexdigest(),
+                             "png_base64": base64.b64encode(data).decode("ascii")})
 
-    def check(self, name: str, statistic: Any, op: str, threshold: Any, detail: str = "") -> bool:
-        """Compare a statistic with a threshold fixed in advance; record and return the outcome.
-
-        op is one of >=, <=, >, <, "contains" (statistic.contains(threshold), e.g. an interval)
-        and "excludes". Non-finite statistics or thresholds raise NonFiniteStatistic: a comparison
-        with NaN is False, so "excludes" or "<" would otherwise pass on a broken run."""
-        if _non_finite(threshold):
-            raise NonFiniteStatistic(f"check {name!r}: threshold is {threshold}; thresholds must be finite")
-        if op in ("contains", "excludes"):
-            inside = bool(statistic.contains(threshold))
-            passed = inside if op == "contains" else not inside
-            value = None
-            for bound in ("low", "high"):
-                if not math.isfinite(float(getattr(statistic, bound, 0.0))):
-                    raise NonFiniteStatistic(f"check {name!r}: interval {statistic} is not finite")
-        elif op in _COMPARE:
-            value = float(statistic)
-            if not math.isfinite(value):
-                raise NonFiniteStatistic(f"check {name!r}: statistic is {value}; a run produced NaN or infinity")
-            passed = bool(_COMPARE[op](value, float(threshold)))
-        else:
-            raise ValueError(f"unknown comparison {op!r}; use one of {sorted(_COMPARE)} or contains/excludes")
-        self.checks.append({"name": name, "statistic": _fmt(statistic), "value": value, "op": op,
-                            "threshold": _fmt(threshold), "passed": passed, "detail": str(detail)})
-        return passed
+    def check(self, name: str, evidence: Any, op: str | None = None, threshold: Any = None, *,
+              against: float | None = None, requires: tuple[Gate, ...] = (), detail: str = "") -> Check:
+        """File one check of the sentence: an Evidence from harness.stats, or inline a practical threshold
+        (`record.check(name, value, ">=", 0.99)`, with `against=` a threshold beyond which the value speaks
+        against the sentence). `requires` lists the budget gates the compared models must have met.
+        Non-finite statistics or thresholds raise NonFiniteStatistic: NaN compares False, so a threshold
+        check would otherwise be decided by a broken run."""
+        if op is not None:
+            for what, value in (("threshold", threshold), ("statistic", evidence)):
+                if _non_finite(value):
+                    raise NonFiniteStatistic(f"check {name!r}: {what} is {value}; "
+                                             + ("thresholds must be finite" if what == "threshold"
+                                                else "a run produced NaN or infinity"))
+            evidence = stats.threshold(float(evidence), op, float(threshold), against=against)
+        elif not isinstance(evidence, Evidence):
+            raise TypeError(f"check {name!r}: pass an Evidence from harness.stats, or a statistic with an operator "
+                            f"and a threshold (record.check(name, value, '>=', 0.99))")
+        made = Check(name, evidence, tuple(requires), detail=str(detail))
+        self.checks.append(made)
+        return made
 
     # --- what the plugin reads ------------------------------------------------------------
-    def failed_checks(self) -> list[dict]:
-        return [c for c in self.checks if not c["passed"]]
-
-    def failure_message(self) -> str:
-        lines = [f"{len(self.failed_checks())} of {len(self.checks)} checks failed for claim {self.claim}"
-                 f"{'[' + self.variant + ']' if self.variant else ''}:"]
-        for c in self.failed_checks():
-            lines.append(f"  {c['name']}: {c['statistic']} {c['op']} {c['threshold']} is false"
-                         f"{' (' + c['detail'] + ')' if c['detail'] else ''}; seeds={self.seeds}")
-        return "\n".join(lines)
+    def decide(self) -> Decision:
+        """The variant's verdict under harness.verdict's rules (raises DesignError for an underpowered design)."""
+        self.decision = decide(self.checks)
+        return self.decision
 
     def to_dict(self) -> dict:
+        decision = self.decision
         return {"claim": self.claim, "variant": self.variant, "title": self.title, "statement": self.statement,
                 "sources": self.sources, "settings": self.settings, "profile": self.profile,
-                "device": self.device, "seeds": self.seeds, "checks": self.checks, "figures": self.figures,
+                "device": self.device, "seed_base": self.seed_base, "seeds": self.seed_list,
+                "verdict_reason": decision.reason if decision else None,
+                "checks": [c.as_dict() for c in self.checks], "figures": self.figures,
                 "runs": self.runs, "notes": self.notes}

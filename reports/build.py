@@ -35,11 +35,13 @@ __all__ = [
 
 PAGE_TITLE = "Deep-learning claims \u2014 verification report"
 
-VERDICTS = ("holds", "refuted", "error", "skipped")
-UNEXPECTED_OUTCOMES = ("failed", "xpassed")
+VERDICTS = ("holds", "refuted", "inconclusive", "error", "smoke", "skipped")
+UNEXPECTED_OUTCOMES = ("failed", "xpassed")  # failed: the verdict changed from the baseline
+CLAIM_ORDER = re.compile(r"C(\d+)")
 DASH = "\u2013"
 
 _B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_SHA_RE = re.compile(r"[0-9a-f]{64}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -107,16 +109,6 @@ def _fmt_seeds(seeds: Any) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:60] or "x"
-
-
-def _anchor(index: int, record: dict) -> str:
-    return f"c{index}-{_slug(str(record.get('claim') or 'claim'))}"
-
-
-def _label(record: dict) -> str:
-    claim = str(record.get("claim") or record.get("nodeid") or "?")
-    variant = record.get("variant")
-    return f"{claim}[{variant}]" if variant else claim
 
 
 def is_unexpected(record: dict) -> bool:
@@ -198,31 +190,12 @@ def verdict_counts(results_or_claims: dict | Iterable[dict]) -> dict[str, int]:
 
 def _count_parts(claims: list[dict]) -> list[tuple[str, str]]:
     """(css class, text) pieces for the one-line summary."""
-    cnt: Counter = Counter()
-    for c in claims:
-        verdict = str(c.get("verdict") or "error")
-        surprise = is_unexpected(c)
-        if verdict == "holds":
-            cnt["holds!" if surprise else "holds"] += 1
-        elif verdict == "refuted":
-            cnt["refuted!" if surprise else "refuted"] += 1
-        else:
-            cnt[verdict] += 1
-    parts = []
-    if cnt["holds"]:
-        parts.append(("holds", f"{cnt['holds']} hold" + ("s" if cnt["holds"] == 1 else "")))
-    if cnt["refuted"]:
-        parts.append(("refuted", f"{cnt['refuted']} refuted (as expected)"))
-    if cnt["holds!"]:
-        parts.append(("unexpected", f"{cnt['holds!']} hold UNEXPECTEDLY (expected refuted)"))
-    if cnt["refuted!"]:
-        parts.append(("unexpected", f"{cnt['refuted!']} refuted UNEXPECTEDLY (expected to hold)"))
-    if cnt["error"]:
-        parts.append(("error", f"{cnt['error']} error" + ("" if cnt["error"] == 1 else "s")))
-    if cnt["skipped"]:
-        parts.append(("skipped", f"{cnt['skipped']} skipped"))
-    for key in sorted(k for k in cnt if k not in ("holds", "holds!", "refuted", "refuted!", "error", "skipped")):
-        parts.append(("other", f"{cnt[key]} {key}"))
+    cnt = Counter(str(c.get("verdict") or "error") for c in claims)
+    changed = sum(1 for c in claims if is_unexpected(c))
+    parts = [(v, f"{cnt[v]} {v}") for v in VERDICTS if cnt[v]]
+    parts += [("other", f"{cnt[k]} {k}") for k in sorted(cnt) if k not in VERDICTS]
+    if changed:
+        parts.append(("unexpected", f"{changed} CHANGED from the baseline"))
     return parts
 
 
@@ -266,12 +239,14 @@ th{background:var(--bg2);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.facts th{width:9em}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;white-space:nowrap}
-.b-holds{background:var(--holds)}.b-refuted{background:var(--refuted)}.b-error{background:var(--error)}.b-skipped{background:var(--skipped)}.b-other{background:#444}
+.b-holds{background:var(--holds)}.b-refuted{background:var(--refuted)}.b-inconclusive{background:#8a6d00}.b-error{background:var(--error)}.b-skipped,.b-smoke{background:var(--skipped)}.b-other{background:#444}
+.s-supports{color:var(--holds)}.s-against{color:var(--refuted);font-weight:700}.s-undecided,.s-budget{color:#8a6d00}
+h4{font-size:13px;margin:10px 0 2px}details{margin:8px 0}summary{cursor:pointer;color:var(--muted)}
 .unexpected{color:#fff;background:var(--error);font-weight:700;padding:1px 6px;border-radius:3px;white-space:nowrap}
 tr.surprise td{background:#fff0f0}
 .counts{font-size:15px;margin:8px 0}
 .counts span{margin-right:2px}
-.c-holds{color:var(--holds)}.c-refuted{color:var(--refuted)}.c-error,.c-unexpected{color:var(--error);font-weight:700}.c-skipped{color:var(--skipped)}
+.c-holds{color:var(--holds)}.c-refuted{color:var(--refuted)}.c-inconclusive{color:#8a6d00}.c-error,.c-unexpected{color:var(--error);font-weight:700}.c-skipped{color:var(--skipped)}
 .banner{padding:8px 12px;border-radius:6px;margin:8px 0;font-weight:600}
 .banner.ok{background:#e6f4ea;color:var(--holds)}.banner.bad{background:#fdecea;color:var(--error)}.banner.warn{background:#fff4e5;color:var(--refuted)}
 .empty{padding:24px;border:2px dashed var(--line);text-align:center;font-size:16px;color:var(--muted)}
@@ -303,13 +278,6 @@ def _badge(verdict: Any) -> str:
     return f'<span class="badge b-{cls}">{_e(v)}</span>'
 
 
-def _outcome(record: dict) -> str:
-    outcome = _e(record.get("outcome") or "\u2013")
-    if is_unexpected(record):
-        return f'{outcome} <span class="unexpected" title="the verdict differs from what the suite expected">UNEXPECTED</span>'
-    return outcome
-
-
 def _kv_table(pairs: Iterable[tuple[Any, Any]], cls: str = "facts") -> str:
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(_fmt(v))}</td></tr>" for k, v in pairs)
     return f'<table class="{cls}">{rows}</table>' if rows else ""
@@ -330,22 +298,15 @@ def _session_html(session: dict) -> str:
         ("command", session.get("command")),
         ("duration", _fmt_duration(session.get("duration_s"))),
         ("versions", version_text),
-        ("seed base", session.get("seed_base")),
+        ("seed bases", session.get("seed_bases") or session.get("seed_base")),
+        ("baseline", session.get("baseline") or "none"),
         ("items selected", session.get("selected")),
     ]
-    known = {"started", "finished", "profile", "device", "workers", "host", "command", "duration_s",
-             "versions", "seed_base", "selected", "shards", "warnings", "collection_errors"}
+    known = {"started", "finished", "profile", "device", "workers", "host", "command", "duration_s", "smoke",
+             "versions", "seed_base", "seed_bases", "baseline", "selected", "shards", "warnings", "collection_errors"}
     facts += [(k, v) for k, v in session.items() if k not in known]
     facts = [(k, v) for k, v in facts if v is not None and v != ""]
     out = [_kv_table(facts)]
-
-    warnings = version_warnings(session)
-    extra = session.get("warnings")
-    if isinstance(extra, list):
-        warnings += [str(w) for w in extra if str(w) not in warnings]
-    for w in warnings:
-        out.append(f'<div class="banner warn">\u26a0 {_e(w)}</div>')
-    out.append(_collection_errors_html(session.get("collection_errors")))
 
     shards = session.get("shards")
     if isinstance(shards, list) and shards:
@@ -371,6 +332,35 @@ def _session_html(session: dict) -> str:
     return "\n".join(out)
 
 
+def _banners_html(session: dict, claims: list[dict]) -> str:
+    out = []
+    if session.get("smoke"):
+        out.append('<div class="banner bad">SMOKE RUN: every variant ran its full-profile settings for a few steps on '
+                   "synthetic data, to show that the code runs. These are not results and no verdict was decided.</div>")
+    elif not session.get("baseline"):
+        out.append(f'<div class="banner warn">No baseline for profile {_e(session.get("profile"))} on '
+                   f'{_e(str(session.get("device") or "cpu").split(":")[0])}: verdicts are shown as measured, without '
+                   "comparison and without alarms (write one with <code>python -m reports.baseline</code>).</div>")
+    warnings = version_warnings(session)
+    extra = session.get("warnings")
+    if isinstance(extra, list):
+        warnings += [str(w) for w in extra if str(w) not in warnings]
+    out += [f'<div class="banner warn">\u26a0 {_e(w)}</div>' for w in warnings]
+    out.append(_collection_errors_html(session.get("collection_errors")))
+    changed = [c for c in claims if is_unexpected(c)]
+    errors = [c for c in claims if c.get("verdict") == "error"]
+    if changed or errors:
+        bits = []
+        if changed:
+            bits.append(f"{len(changed)} verdict{'s' if len(changed) != 1 else ''} changed from the baseline")
+        if errors:
+            bits.append(f"{len(errors)} error{'s' if len(errors) != 1 else ''}")
+        out.append(f'<div class="banner bad">{_e(" and ".join(bits))}</div>')
+    elif session.get("baseline") and not session.get("smoke"):
+        out.append('<div class="banner ok">Every verdict equals the reviewed baseline.</div>')
+    return "\n".join(p for p in out if p)
+
+
 def _collection_errors_html(errors: Any) -> str:
     """Claims modules that failed to import: their claims never ran, so they have no section."""
     if not isinstance(errors, list) or not errors:
@@ -383,67 +373,135 @@ def _collection_errors_html(errors: Any) -> str:
     return "\n".join(out)
 
 
-def _summary_html(claims: list[dict], anchors: list[str]) -> str:
-    parts = _count_parts(claims)
-    counts = " \u00b7 ".join(f'<span class="c-{cls}">{_e(text)}</span>' for cls, text in parts)
-    n_unexpected = sum(1 for c in claims if is_unexpected(c))
-    n_error = sum(1 for c in claims if c.get("verdict") == "error" or c.get("outcome") == "error")
-    if n_unexpected or n_error:
-        bits = []
-        if n_unexpected:
-            bits.append(f"{n_unexpected} claim{'s' if n_unexpected != 1 else ''} changed verdict (UNEXPECTED)")
-        if n_error:
-            bits.append(f"{n_error} error{'s' if n_error != 1 else ''}")
-        banner = f'<div class="banner bad">{_e(" and ".join(bits))}</div>'
-    else:
-        banner = '<div class="banner ok">Every claim behaved as the suite expected.</div>'
+def group_claims(claims: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Records grouped by claim id, claims in the README's order (C1, C2, …), records in nodeid order."""
+    groups: dict[str, list[dict]] = {}
+    for rec in claims:
+        groups.setdefault(str(rec.get("claim") or rec.get("nodeid") or "?"), []).append(rec)
 
+    def order(item: tuple[str, list[dict]]):
+        match = CLAIM_ORDER.fullmatch(str(item[1][0].get("ref") or ""))
+        return (int(match.group(1)) if match else 10**6, item[0])
+
+    return sorted(groups.items(), key=order)
+
+
+def _variants(records: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Records of one claim grouped by variant (one per seed base), in first-seen order."""
+    out: dict[str, list[dict]] = {}
+    for rec in records:
+        out.setdefault(str(rec.get("variant") or ""), []).append(rec)
+    return [(v, sorted(rs, key=lambda r: r.get("seed_base") or 0)) for v, rs in out.items()]
+
+
+def _sum(records: list[dict], key: str) -> float | None:
+    values = [r.get(key) for r in records if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool)]
+    return sum(values) if values else None
+
+
+def _summary_html(groups: list[tuple[str, list[dict]]], anchors: dict[str, str]) -> str:
     rows = []
-    for rec, anchor in zip(claims, anchors):
-        cls = ' class="surprise"' if is_unexpected(rec) else ""
+    for claim, records in groups:
+        counts = Counter(str(r.get("verdict") or "error") for r in records)
+        cells = "".join(f'<td class="num c-{v}">{counts[v] or ""}</td>' for v in ("holds", "refuted", "inconclusive", "error"))
+        changed = sum(1 for r in records if is_unexpected(r))
+        surprise = ' class="surprise"' if changed else ""
         rows.append(
-            f"<tr{cls}>"
-            f'<td><a href="#{anchor}">{_e(rec.get("claim") or rec.get("nodeid") or "?")}</a></td>'
-            f"<td>{_e(rec.get('variant'))}</td>"
-            f"<td>{_e(rec.get('title'))}</td>"
-            f"<td>{_e(rec.get('expected'))}</td>"
-            f"<td>{_badge(rec.get('verdict'))}</td>"
-            f"<td>{_outcome(rec)}</td>"
-            f'<td class="num">{_e(_fmt_duration(rec.get("duration_s")))}</td>'
-            "</tr>"
-        )
-    table = (
-        "<table class=\"summary\"><tr><th>claim</th><th>variant</th><th>title</th><th>expected</th>"
-        "<th>verdict</th><th>outcome</th><th>duration</th></tr>" + "".join(rows) + "</table>"
-    )
-    return f'<h2>Summary</h2>\n<p class="counts">{counts} <span class="meta">({len(claims)} total)</span></p>\n{banner}\n{table}'
-
-
-def _checks_html(checks: Any) -> str:
-    if not isinstance(checks, list) or not checks:
-        return "<h3>Checks</h3><p class=\"meta\">No checks recorded.</p>"
-    rows = []
-    for ch in checks:
-        ch = ch if isinstance(ch, dict) else {"name": ch}
-        passed = ch.get("passed")
-        if passed is True:
-            mark = '<span class="pass" title="passed">\u2713</span>'
-        elif passed is False:
-            mark = '<span class="fail" title="failed">\u2717</span>'
-        else:
-            mark = "\u2013"
-        statistic = ch.get("statistic")
-        if statistic is None:
-            statistic = ch.get("value")
-        rows.append(
-            f"<tr><td>{_e(ch.get('name'))}</td><td class=\"num\">{_e(_fmt(statistic))}</td>"
-            f"<td class=\"mono\">{_e(ch.get('op'))}</td><td class=\"num\">{_e(_fmt(ch.get('threshold')))}</td>"
-            f"<td>{mark}</td><td>{_e(ch.get('detail'))}</td></tr>"
+            f'<tr data-claim="{_e(claim)}"{surprise}>'
+            f'<td>{_e(records[0].get("ref"))}</td><td><a href="#{anchors[claim]}">{_e(claim)}</a></td>'
+            f"<td>{_e(records[0].get('title'))}</td><td class=\"num\">{len(_variants(records))}</td>{cells}"
+            f'<td class="num">{changed or ""}</td>'
+            f'<td class="num">{_e(_fmt_duration(_sum(records, "cpu_s")))}</td>'
+            f'<td class="num">{_e(_fmt_duration(_sum(records, "duration_s")))}</td></tr>'
         )
     return (
-        "<h3>Checks</h3><table><tr><th>check</th><th>statistic</th><th>op</th><th>threshold</th>"
-        "<th>passed</th><th>detail</th></tr>" + "".join(rows) + "</table>"
+        '<table id="summary"><tr><th></th><th>claim</th><th>title</th><th>variants</th><th>holds</th><th>refuted</th>'
+        "<th>inconclusive</th><th>error</th><th>changed</th><th>CPU time</th><th>wall time</th></tr>"
+        + "".join(rows) + "</table>"
     )
+
+
+def _p(value: Any) -> str:
+    return f"{value:.2g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "\u2013"
+
+
+def _effect(effect: Any) -> str:
+    if not isinstance(effect, dict):
+        return "\u2013"
+    text = f"{effect.get('name')} {_fmt_num(effect.get('estimate'))}"
+    if effect.get("low") is not None and effect.get("high") is not None:
+        text += f" [{_fmt_num(effect.get('low'))}, {_fmt_num(effect.get('high'))}]"
+    return text
+
+
+def _fmt_num(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _fmt(value)
+
+
+def _deciding_check(rec: dict) -> dict:
+    """The check the verdict turns on: one against the sentence, else the weakest, else the first."""
+    checks = [c for c in rec.get("checks") or [] if isinstance(c, dict)]
+    for status in ("against", "budget", "undecided"):
+        for c in checks:
+            if c.get("status") == status:
+                return c
+    tests = [c for c in checks if isinstance(c.get("p_holm"), (int, float))]
+    return max(tests, key=lambda c: c["p_holm"]) if tests else (checks[0] if checks else {})
+
+
+def _why(rec: dict) -> str:
+    if rec.get("verdict") == "error":
+        return (str(rec.get("error") or "")).strip().splitlines()[-1:][0] if rec.get("error") else "error"
+    return str(rec.get("verdict_reason") or "")
+
+
+def _variants_html(records: list[dict]) -> str:
+    variants = _variants(records)
+    bases = sorted({r.get("seed_base") or 0 for r in records})
+    multi = len(bases) > 1
+    head = "<tr><th>variant</th><th>verdict</th>"
+    if multi:
+        head += "".join(f"<th>seeds from {_e(b)}</th>" for b in bases) + "<th>agree</th>"
+    head += "<th>effect (deciding check)</th><th>p (Holm)</th><th>why</th></tr>"
+    rows = []
+    for variant, recs in variants:
+        first = recs[0]
+        verdicts = {r.get("seed_base") or 0: r.get("verdict") for r in recs}
+        agree = len(set(verdicts.values())) == 1
+        shown = first.get("verdict") if agree else "inconclusive"
+        check = _deciding_check(first)
+        surprise = any(is_unexpected(r) for r in recs)
+        changed = "".join(f' <span class="unexpected" title="{_e(r.get("error"))}">CHANGED from '
+                          f'{_e(r.get("expected"))}</span>' for r in recs if is_unexpected(r))
+        cells = f"<td>{_e(variant)}</td><td>{_badge(shown)}{changed}</td>"
+        if multi:
+            cells += "".join(f"<td>{_badge(verdicts[b]) if b in verdicts else DASH}</td>" for b in bases)
+            cells += f"<td>{'yes' if agree else '<b>no</b>'}</td>"
+        cells += (f"<td>{_e(_effect(check.get('effect')))}</td><td class=\"num\">{_e(_p(check.get('p_holm')))}</td>"
+                  f"<td>{_e(_why(first))}</td>")
+        rows.append(f"<tr{' class=surprise' if surprise else ''}>{cells}</tr>")
+    return f'<table class="variants">{head}{"".join(rows)}</table>'
+
+
+def _checks_html(rec: dict) -> str:
+    checks = [c for c in rec.get("checks") or [] if isinstance(c, dict)]
+    if not checks:
+        return ""
+    rows = []
+    for c in checks:
+        rows.append(
+            f'<tr><td>{_e(c.get("name"))}</td><td>{_e(c.get("method"))}: {_e(c.get("direction"))}</td>'
+            f'<td class="num">{_e(c.get("n"))}</td><td>{_e(c.get("statistic"))}</td>'
+            f'<td class="num">{_e(_p(c.get("p")))} / {_e(_p(c.get("p_holm")))}</td>'
+            f'<td class="num">{_e(_p(c.get("p_opposite")))}</td><td>{_e(_effect(c.get("effect")))}</td>'
+            f'<td class="s-{_e(c.get("status"))}">{_e(c.get("status"))}</td><td>{_e(c.get("why"))}'
+            f'{"<br><span class=meta>" + _e(c.get("detail")) + "</span>" if c.get("detail") else ""}</td></tr>'
+        )
+    label = rec.get("variant") or rec.get("claim")
+    seeds = f" (seeds from {rec.get('seed_base')})" if rec.get("seed_base") else ""
+    return (f"<h4>{_e(label)}{_e(seeds)}</h4><table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+            "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
+            "<th>why</th></tr>" + "".join(rows) + "</table>")
 
 
 def _runs_html(runs: Any) -> str:
@@ -461,119 +519,137 @@ def _runs_html(runs: Any) -> str:
             f"<td>{_e(_fmt_seeds(run.get('seeds')))}</td><td>{_e(cached_text)}</td>"
             f"<td class=\"num\">{_e(_fmt_duration(run.get('seconds')))}</td></tr>"
         )
-    return (
-        "<h3>Runs (provenance)</h3><table><tr><th>run</th><th>key</th><th>seeds</th><th>cached</th>"
-        "<th>time</th></tr>" + "".join(rows) + "</table>"
-    )
+    return ("<table><tr><th>run</th><th>key</th><th>seeds</th><th>cached</th><th>time</th></tr>"
+            + "".join(rows) + "</table>")
 
 
-def _figures_html(figures: Any) -> str:
-    if not isinstance(figures, list) or not figures:
-        return ""
+def _figures_html(records: list[dict], figures: dict[str, str]) -> str:
+    """Each distinct figure of the claim once, captioned with the variants that drew it."""
+    seen: dict[str, dict] = {}
+    for rec in records:
+        for fig in rec.get("figures") or []:
+            if not isinstance(fig, dict):
+                continue
+            key = str(fig.get("sha256") or "")
+            entry = seen.setdefault(key, {"title": fig.get("title"), "variants": [], "data": fig.get("png_base64")})
+            label = str(rec.get("variant") or rec.get("claim")) + (f" (seeds from {rec.get('seed_base')})"
+                                                                    if rec.get("seed_base") else "")
+            if label not in entry["variants"]:
+                entry["variants"].append(label)
     out = []
-    for i, fig in enumerate(figures, 1):
-        fig = fig if isinstance(fig, dict) else {}
-        title = fig.get("title") or f"Figure {i}"
-        data = fig.get("png_base64")
+    for sha, entry in seen.items():
+        title = entry["title"] or "figure"
+        data = figures.get(sha) or entry["data"]  # a record built by hand may carry its image inline
+        caption = f"{_e(title)}<br><span class=\"meta\">drawn by: {_e(', '.join(entry['variants']))}</span>"
         if valid_base64(data):
             compact = "".join(data.split())
-            out.append(
-                f'<figure><img src="data:image/png;base64,{compact}" alt="{_e(title)}" loading="lazy">'
-                f"<figcaption>{_e(title)}</figcaption></figure>"
-            )
+            out.append(f'<figure><img class="figure" src="data:image/png;base64,{compact}" alt="{_e(title)}">'
+                       f"<figcaption>{caption}</figcaption></figure>")
         else:
-            out.append(f'<p class="note">Figure \u201c{_e(title)}\u201d omitted: its image data is not valid base64.</p>')
-    return "<h3>Figures</h3>" + "\n".join(out)
+            out.append(f'<p class="note">Figure \u201c{_e(title)}\u201d omitted: its image is missing or not valid '
+                       "PNG data.</p>")
+    return "<h3>Figures</h3>" + "\n".join(out) if out else ""
 
 
-def _record_html(rec: dict, anchor: str) -> str:
-    out = [f'<section class="claim" id="{anchor}">']
-    out.append(
-        f"<h2>{_e(rec.get('claim') or '?')}"
-        + (f" <span class=\"meta\">[{_e(rec.get('variant'))}]</span>" if rec.get("variant") else "")
-        + (f" \u2014 {_e(rec.get('title'))}" if rec.get("title") else "")
-        + "</h2>"
-    )
-    if rec.get("statement"):
-        out.append(f'<p class="statement">{_e(rec.get("statement"))}</p>')
-    sources = rec.get("sources")
-    if isinstance(sources, list) and sources:
-        out.append(f'<p class="meta">Sources: {_e("; ".join(_fmt(s) for s in sources))}</p>')
-    elif sources:
-        out.append(f'<p class="meta">Sources: {_e(sources)}</p>')
-    out.append(
-        f"<p>expected <b>{_e(rec.get('expected') or DASH)}</b> \u00b7 verdict {_badge(rec.get('verdict'))}"
-        f" \u00b7 outcome {_outcome(rec)}</p>"
-    )
-    if rec.get("xfail_reason"):
-        out.append(f'<p class="meta">Expected-failure reason: {_e(rec.get("xfail_reason"))}</p>')
-    out.append(f'<p class="meta mono">{_e(rec.get("nodeid"))}</p>')
+def _provenance_html(records: list[dict]) -> str:
+    out = []
+    for rec in records:
+        label = str(rec.get("variant") or rec.get("claim")) + (f" (seeds from {rec.get('seed_base')})"
+                                                                if rec.get("seed_base") else "")
+        parts = [f"<h4>{_e(label)}</h4>", f'<p class="meta mono">{_e(rec.get("nodeid"))}</p>']
+        settings = rec.get("settings")
+        if isinstance(settings, dict) and settings:
+            parts.append(_kv_table(settings.items(), cls="settings"))
+        parts.append(
+            f"<p><b>Seeds:</b> {_e(_fmt_seeds(rec.get('seeds')))} \u00b7 <b>profile</b> {_e(rec.get('profile') or DASH)}"
+            f" \u00b7 <b>device</b> {_e(rec.get('device') or DASH)} \u00b7 <b>worker</b> {_e(rec.get('worker') or DASH)}"
+            f" \u00b7 <b>wall</b> {_e(_fmt_duration(rec.get('duration_s')))} \u00b7 <b>CPU</b> "
+            f"{_e(_fmt_duration(rec.get('cpu_s')))} \u00b7 started {_e(rec.get('started') or DASH)}</p>")
+        notes = rec.get("notes")
+        if isinstance(notes, list) and notes:
+            parts.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+        parts.append(_runs_html(rec.get("runs")))
+        out.append("\n".join(p for p in parts if p))
+    return "<details><summary>Provenance: settings, seeds, notes, runs</summary>" + "\n".join(out) + "</details>"
 
-    settings = rec.get("settings")
-    if isinstance(settings, dict) and settings:
-        out.append("<h3>Settings</h3>" + _kv_table(settings.items(), cls="settings"))
-    out.append(
-        f"<p><b>Seeds:</b> {_e(_fmt_seeds(rec.get('seeds')))}"
-        f" \u00b7 <b>profile</b> {_e(rec.get('profile') or DASH)}"
-        f" \u00b7 <b>device</b> {_e(rec.get('device') or DASH)}"
-        f" \u00b7 <b>worker</b> {_e(rec.get('worker') or DASH)}</p>"
-    )
-    out.append(_checks_html(rec.get("checks")))
-    notes = rec.get("notes")
-    if isinstance(notes, list) and notes:
-        out.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-    out.append(_runs_html(rec.get("runs")))
-    if rec.get("error"):
-        out.append(f'<h3>Error</h3><pre class="error">{_e(rec.get("error"))}</pre>')
-    out.append(_figures_html(rec.get("figures")))
-    out.append(
-        f'<p class="meta">duration {_e(_fmt_duration(rec.get("duration_s")))}'
-        f" \u00b7 started {_e(rec.get('started') or DASH)} \u00b7 <a href=\"#summary\">back to summary</a></p>"
-    )
-    out.append("</section>")
+
+def _claim_html(claim: str, records: list[dict], anchor: str, figures: dict[str, str]) -> str:
+    first = records[0]
+    ref = f"{first.get('ref')} " if first.get("ref") else ""
+    out = [f'<section class="claim" id="{anchor}" data-claim="{_e(claim)}">',
+           f"<h2>{_e(ref)}{_e(claim)}" + (f" \u2014 {_e(first.get('title'))}" if first.get("title") else "") + "</h2>"]
+    statements = list(dict.fromkeys(str(r.get("statement")) for r in records if r.get("statement")))
+    for statement in statements[:1]:
+        out.append(f'<p class="statement">{_e(statement)}</p>')
+    sources = list(dict.fromkeys(str(s) for r in records for s in (r.get("sources") or [])))
+    if sources:
+        out.append(f'<p class="meta">Sources: {_e("; ".join(sources))}</p>')
+    out.append(_variants_html(records))
+    errors = [r for r in records if r.get("error")]
+    for rec in errors:
+        out.append(f'<h4>{_e(rec.get("variant") or claim)}: '
+                   f'{"verdict changed" if is_unexpected(rec) else "error"}</h4><pre class="error">{_e(rec.get("error"))}</pre>')
+    checks = [_checks_html(r) for r in records]
+    if any(checks):
+        out.append("<h3>Checks</h3>" + "\n".join(c for c in checks if c))
+    out.append(_figures_html(records, figures))
+    out.append(_provenance_html(records))
+    out.append('<p class="meta"><a href="#summary">back to summary</a></p></section>')
     return "\n".join(p for p in out if p)
 
 
-def render_html(results: dict) -> str:
-    """One self-contained HTML page (inline CSS, no external assets, no JavaScript)."""
+def render_html(results: dict, figures: dict[str, str] | None = None) -> str:
+    """One self-contained HTML page (inline CSS, figures embedded once each, no JavaScript).
+    `figures` maps a figure's sha256 to its base64 PNG."""
     if not isinstance(results, dict):
         raise TypeError(f"results must be a dict, not {type(results).__name__}")
     session = results.get("session") if isinstance(results.get("session"), dict) else {}
     claims = _claims(results)
-    anchors = [_anchor(i, rec) for i, rec in enumerate(claims)]
+    groups = group_claims(claims)
+    anchors = {claim: f"c{i}-{_slug(claim)}" for i, (claim, _) in enumerate(groups)}
 
-    body = [f"<h1>{_e(PAGE_TITLE)}</h1>", _session_html(session)]
+    body = [f"<h1>{_e(PAGE_TITLE)}</h1>", _banners_html(session, claims)]
     if not claims:
         selected = session.get("selected")
         extra = f" ({_e(selected)} items selected)" if selected is not None else ""
-        why = (" \u2014 claims modules failed to import (above)" if session.get("collection_errors") else
-               " \u2014 the selection matched nothing (e.g. <code>-k</code> selected nothing),"
-               " or every claim was deselected")
-        body.append(f'<div id="summary" class="empty"><b>No claims ran</b>{extra}{why}.</div>')
+        body.append(f'<div id="summary" class="empty"><b>No claims ran</b>{extra}.</div>')
     else:
-        body.append(f'<div id="summary">{_summary_html(claims, anchors)}</div>')
-        body.append("<h2>Claims</h2>")
-        body.extend(_record_html(rec, a) for rec, a in zip(claims, anchors))
+        counts = " \u00b7 ".join(f'<span class="c-{cls}">{_e(text)}</span>' for cls, text in _count_parts(claims))
+        body.append(f'<p class="counts">{counts} <span class="meta">({len(claims)} variant runs)</span></p>')
+        body.append(VERDICT_LEGEND)
+        body.append(_summary_html(groups, anchors))
+        body.extend(_claim_html(claim, records, anchors[claim], figures or {}) for claim, records in groups)
+    body.append("<details><summary>Session: command, host, versions, baseline</summary>"
+                + _session_html(session) + "</details>")
     generated = datetime.now().astimezone().isoformat(timespec="seconds")
     body.append(f'<p class="meta">Generated {_e(generated)} by reports.build.</p>')
-
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{_e(PAGE_TITLE)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"
-        + "\n".join(body)
+        + "\n".join(p for p in body if p)
         + "\n</body>\n</html>\n"
     )
+
+
+VERDICT_LEGEND = (
+    '<p class="meta"><b>holds</b>: every check supports the sentence (one-sided tests significant after Holm, '
+    "α = 0.05 per variant; thresholds met; budgets converged). <b>refuted</b>: some check shows the opposite. "
+    "<b>inconclusive</b>: neither; the reason and the seeds that would decide it are given.</p>")
 
 
 # --------------------------------------------------------------------------- files
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    _atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -586,21 +662,57 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_report(results: dict, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``out_dir/claims.html`` and ``out_dir/results.json`` atomically.
+FIGURES_DIR = "figures"
+
+
+def write_report(results: dict, out_dir: str | os.PathLike, figures: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """Write ``out_dir/claims.html``, ``out_dir/results.json`` and each figure once as
+    ``out_dir/figures/<sha256>.png``, all atomically. results.json names figures by hash (no image data);
+    the page embeds each distinct figure once. `figures` maps sha256 to base64 PNG; figures not given are
+    read from ``out_dir/figures`` (a rebuild from results.json).
 
     Non-finite floats are stored as the strings "nan"/"inf"/"-inf" so the JSON is strict.
     Returns ``(html_path, json_path)``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    figures = dict(figures or {})
     clean = sanitize(results)
+    for rec in _claims(clean):  # image data never goes into results.json
+        for fig in rec.get("figures") or []:
+            if isinstance(fig, dict):
+                data = fig.pop("png_base64", None)
+                if data and fig.get("sha256"):
+                    figures.setdefault(str(fig["sha256"]), data)
+                if fig.get("sha256"):
+                    fig["file"] = f"{FIGURES_DIR}/{fig['sha256']}.png"
+    figure_dir = out / FIGURES_DIR
+    needed = {str(f.get("sha256")) for rec in _claims(clean) for f in rec.get("figures") or [] if isinstance(f, dict)}
+    for sha in needed - set(figures):
+        path = figure_dir / f"{sha}.png"
+        if _SHA_RE.fullmatch(sha) and path.is_file():
+            figures[sha] = base64.b64encode(path.read_bytes()).decode("ascii")
+    if figures:
+        figure_dir.mkdir(exist_ok=True)
+    for sha, data in figures.items():
+        path = figure_dir / f"{sha}.png"
+        if _SHA_RE.fullmatch(sha) and valid_base64(data) and not path.exists():
+            _atomic_write_bytes(path, base64.b64decode("".join(data.split())))
     payload = json.dumps(clean, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
-    page = render_html(clean)
+    page = render_html(clean, figures)
     html_path, json_path = out / "claims.html", out / "results.json"
     _atomic_write(json_path, payload)
     _atomic_write(html_path, page)
     return html_path, json_path
+
+
+def read_figures(results_path: str | os.PathLike) -> dict[str, str]:
+    """The figures stored beside a results.json (sha256 -> base64), for rebuilding or merging reports."""
+    directory = Path(results_path).parent / FIGURES_DIR
+    if not directory.is_dir():
+        return {}
+    return {p.stem: base64.b64encode(p.read_bytes()).decode("ascii") for p in directory.glob("*.png")
+            if _SHA_RE.fullmatch(p.stem)}
 
 
 def load_results(path: str | os.PathLike) -> dict:

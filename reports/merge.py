@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .build import count_line, load_results, verdict_counts, write_report
+from .build import count_line, load_results, read_figures, verdict_counts, write_report
 
 __all__ = ["merge_results", "main"]
 
@@ -71,14 +71,15 @@ def merge_results(results_list: list[dict]) -> dict:
         if not isinstance(res, dict) or not isinstance(res.get("session"), dict) or not isinstance(res.get("claims"), list):
             raise ValueError(f"input #{i} is not a results dict (needs a 'session' object and a 'claims' list)")
 
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, Any], int] = {}
     claims: list[dict] = []
     for i, res in enumerate(results_list):
         for rec in res["claims"]:
             nodeid = str(rec.get("nodeid", "")) if isinstance(rec, dict) else ""
-            if nodeid in seen:
-                raise ValueError(f"duplicate nodeid {nodeid!r} reported by shard #{seen[nodeid]} and shard #{i}")
-            seen[nodeid] = i
+            key = (nodeid, rec.get("seed_base") if isinstance(rec, dict) else None)  # runs at several seed bases merge
+            if key in seen:
+                raise ValueError(f"duplicate nodeid {nodeid!r} reported by shard #{seen[key]} and shard #{i}")
+            seen[key] = i
             claims.append(copy.deepcopy(rec))
     claims.sort(key=lambda r: str(r.get("nodeid", "")) if isinstance(r, dict) else "")  # stable
 
@@ -118,7 +119,10 @@ def merge_results(results_list: list[dict]) -> dict:
             versions[name] = by_value
     if names:
         session["versions"] = versions
-    for key in ("profile", "device", "seed_base"):
+    bases = sorted({b for s in shards for b in (s.get("seed_bases") or [s.get("seed_base")]) if b is not None})
+    if bases:
+        session["seed_bases"] = bases
+    for key in ("profile", "device"):
         values = []
         for s in shards:
             if s.get(key) not in values:
@@ -150,12 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     args = parser.parse_args(argv)
 
-    loaded = []
+    loaded, figures = [], {}
     for path in args.inputs:
         if not path.is_file():
             parser.error(f"no such results file: {path}")
         try:
             loaded.append(load_results(path))
+            figures.update(read_figures(path))
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             parser.error(str(exc))
     try:
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(f"cannot merge: {exc}")
 
-    html_path, json_path = write_report(merged, args.out)
+    html_path, json_path = write_report(merged, args.out, figures)
     counts = verdict_counts(merged)
     print(html_path)
     print(json_path)

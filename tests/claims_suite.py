@@ -24,8 +24,8 @@ import harness.metrics  # noqa: E402,F401
 import harness.stats  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[1]
-CONFTEST = 'pytest_plugins = ["fixtures.options", "fixtures.record", "fixtures.report"]\n'
-INI = "[pytest]\nxfail_strict = true\nmarkers =\n    claim: a claim\n"
+CONFTEST = 'pytest_plugins = ["fixtures.claims", "fixtures.options", "fixtures.record", "fixtures.report"]\n'
+INI = "[pytest]\nxfail_strict = true\n"
 
 DET_CLAIMS = '''
 import hashlib
@@ -55,7 +55,7 @@ def digest(runs):
 
 
 def probe(runner, record, seed_base, config):
-    runs = runner.train(config, record.use_seeds([seed_base + i for i in range(3)]))
+    runs = runner.train(config, record.seeds(3))
     record.note("digest " + digest(runs))
     record.note("draws " + repr((torch.rand(2).tolist(), np.random.rand(2).tolist(), random.random())))
     record.check("final train loss", runs.train_loss[:, -1].max(), "<", 1e3)
@@ -103,7 +103,7 @@ def test_errors(record):
 def test_diverges(runner, record, seed_base):
     config = TrainConfig(MLPSpec(1, (8,), 1), FunctionTask("sin", 32), epochs=20, lr=1e4, optimizer="sgd",
                          record_every=5)
-    runner.train(config, record.use_seeds([seed_base + 3]), label="exploding sgd")
+    runner.train(config, record.seeds(4)[3:], label="exploding sgd")
     record.check("never reached", 0.0, "<", 1.0)
 
 

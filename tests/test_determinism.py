@@ -65,9 +65,9 @@ def test_a_claim_draws_the_same_numbers_whatever_ran_before_it(pytester):
     """Global generators are reseeded from --seed-base before each claim (fixtures/options.py)."""
     write_suite(pytester.path, test_fake_det=DET_CLAIMS)
     torch.rand(5)  # this process has drawn numbers before the session: a claim must not notice
-    pytester.runpytest("claims", "--report-dir", "reports", "--no-cache").assert_outcomes(passed=3)
+    assert pytester.runpytest("claims", "--report-dir", "reports", "--no-cache").parseoutcomes()["holds"] == 3
     everything = by_test(load(pytester.path / "reports")[0])
-    pytester.runpytest("claims", "-k", "cnn", "--report-dir", "reports", "--no-cache").assert_outcomes(passed=1)
+    assert pytester.runpytest("claims", "-k", "cnn", "--report-dir", "reports", "--no-cache").parseoutcomes()["holds"] == 1
     alone = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[cnn]"]
     assert note(alone, "draws") == note(everything["test_fake_det.py::test_det[cnn]"], "draws")
     assert note(alone, "digest") == note(everything["test_fake_det.py::test_det[cnn]"], "digest")
@@ -77,8 +77,8 @@ def test_seed_base_redraws_every_seed_and_every_random_draw(pytester):
     write_suite(pytester.path, test_fake_det=DET_CLAIMS)
     runs = {}
     for base in ("0", "1000"):
-        pytester.runpytest("claims", "-k", "mlp", "--seed-base", base, "--report-dir", "reports", "--cache-dir",
-                           "cache").assert_outcomes(passed=1)
+        assert pytester.runpytest("claims", "-k", "mlp", "--seed-base", base, "--report-dir", "reports", "--cache-dir",
+                           "cache").parseoutcomes()["holds"] == 1
         runs[base] = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[mlp]"]
     assert runs["0"]["seeds"] == [0, 1, 2] and runs["1000"]["seeds"] == [1000, 1001, 1002]
     assert runs["1000"]["runs"][0]["cached_seeds"] == 0  # new seeds: nothing came from the cache
@@ -96,11 +96,12 @@ def _claim_functions(path: Path):
 
 
 def test_every_claim_that_trains_takes_its_seeds_from_seed_base():
-    """--seed-base can only re-draw seeds a claim takes from it: a literal seed list would ignore it."""
-    claims = [(path.name, fn) for path in sorted((REPO / "claims").glob("test_*.py")) for fn in _claim_functions(path)]
+    """--seed-base can only re-draw seeds a claim takes from it: a literal seed list would ignore it. Claims
+    take seeds from record.seeds(n) (seed_base, seed_base + 1, ...), directly or through train_sweep."""
+    claims = [(path, fn) for path in sorted((REPO / "claims").glob("test_*.py")) for fn in _claim_functions(path)]
     assert claims, "no claims found"
-    for module, fn in claims:
-        params = {a.arg for a in fn.args.args}
-        if "runner" in params:
-            uses = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-            assert "seed_base" in params and "seed_base" in uses, f"{module}::{fn.name} trains without seed_base"
+    for path, fn in claims:
+        if "runner" in {a.arg for a in fn.args.args}:
+            source = ast.get_source_segment(path.read_text(), fn)
+            assert "record.seeds(" in source or "train_sweep(" in source, f"{path.name}::{fn.name} trains without record.seeds"
+            assert "seed_base +" not in source, f"{path.name}::{fn.name} builds its own seed list"

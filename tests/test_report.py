@@ -27,8 +27,9 @@ _OUTCOME = {  # (expected, verdict) -> outcome
     ("holds", "holds"): "passed",
     ("holds", "refuted"): "failed",
     ("refuted", "refuted"): "xfailed",
-    ("refuted", "holds"): "xpassed",
+    ("refuted", "holds"): "failed",
 }
+PNG_SHA = "a" * 64
 
 
 # --------------------------------------------------------------------------- fakes
@@ -52,23 +53,25 @@ def make_record(claim="random_labels", variant="fits-000", *, verdict="holds", e
         "device": "cpu",
         "worker": "master",
         "seeds": [0, 1, 2, 3, 4],
+        "verdict_reason": "all 1 checks support the sentence" if verdict == "holds" else "a reason",
         "checks": [
             {
                 "name": "final train accuracy (min over seeds)",
-                "statistic": "0.998",
-                "value": 0.998,
-                "op": ">=",
-                "threshold": "0.99",
-                "passed": verdict == "holds",
-                "detail": "n=5 seeds",
+                "kind": "test", "method": "sign test", "direction": "x > y (paired)", "n": 5,
+                "statistic": "x > y in 5 of 5 pairs", "p": 0.03125, "p_holm": 0.03125, "p_opposite": 1.0,
+                "p_opposite_holm": 1.0, "min_p": 0.03125,
+                "effect": {"name": "median difference", "estimate": 0.5, "low": 0.1, "high": 0.9},
+                "status": "supports" if verdict == "holds" else "against", "why": "p = 0.031",
+                "seeds_needed": None, "requires": [], "detail": "n=5 seeds",
             }
         ],
-        "figures": [{"title": "Loss and accuracy vs epoch", "png_base64": PNG_B64}],
+        "figures": [{"title": "Loss and accuracy vs epoch", "sha256": PNG_SHA, "png_base64": PNG_B64}],
         "runs": [{"label": "mlp 784-128-10", "key": "ab12cd34ef56ab12cd34", "seeds": [0, 1, 2], "cached": False, "seconds": 12.1}],
         "outcome": outcome,
         "verdict": verdict,
         "expected": expected,
-        "xfail_reason": "the report overstates this" if expected == "refuted" else None,
+        "ref": "C7",
+        "seed_base": 0,
         "error": "Traceback ...\nRuntimeError: boom" if verdict == "error" else None,
         "duration_s": 12.3,
         "started": "2025-01-01T10:00:00+00:00",
@@ -128,8 +131,8 @@ def test_page_lists_every_claim_and_verdict():
     for fact in ("pytest claims -n 2", "2.14.1", "1234", "cpu"):
         assert fact in page
     text = re.sub(r"<[^>]+>", "", page)
-    assert "1 holds \u00b7 1 refuted (as expected) \u00b7 1 error (3 total)" in text
-    assert count_line(results) == "1 holds \u00b7 1 refuted (as expected) \u00b7 1 error (3 total)"
+    assert "1 holds \u00b7 1 refuted \u00b7 1 error (3 variant runs)" in text
+    assert count_line(results) == "1 holds \u00b7 1 refuted \u00b7 1 error (3 total)"
     # summary links resolve to section anchors
     hrefs = re.findall(r'href="#([^"]+)"', page)
     ids = set(re.findall(r'id="([^"]+)"', page))
@@ -148,30 +151,32 @@ def test_record_details_rendered():
     page = render_html(make_results())
     assert "n_train" in page and "1000" in page  # settings
     assert "0\u20134 (5 seeds)" in page  # seeds
-    assert "final train accuracy (min over seeds)" in page and "&gt;=" in page  # checks, op escaped
-    assert "\u2713" in page and "\u2717" in page
+    assert "final train accuracy (min over seeds)" in page and "x &gt; y (paired)" in page  # checks, escaped
+    assert "median difference 0.5 [0.1, 0.9]" in page  # effect with interval
     assert "ab12cd34ef56" in page and "mlp 784-128-10" in page  # runs
     assert '<pre class="error">Traceback ...\nRuntimeError: boom</pre>' in page
-    assert "the report overstates this" in page  # xfail reason
+    assert "<details><summary>Provenance" in page  # settings and runs collapsed
     assert "000 \u00a71; 003 \u00a73.1" in page  # sources
 
 
-@pytest.mark.parametrize("outcome,verdict,expected", [("failed", "refuted", "holds"), ("xpassed", "holds", "refuted")])
-def test_surprising_outcome_marked_unexpected(outcome, verdict, expected):
+@pytest.mark.parametrize("outcome,verdict,expected", [("failed", "refuted", "holds"), ("failed", "holds", "refuted")])
+def test_changed_verdict_marked(outcome, verdict, expected):
     rec = make_record(verdict=verdict, expected=expected, outcome=outcome)
     page = render_html(make_results([rec]))
-    assert "UNEXPECTED" in page
+    assert f"CHANGED from {expected}" in page
     assert 'class="surprise"' in page
     assert verdict_counts([rec])["unexpected"] == 1
 
 
 def test_expected_outcomes_not_marked_unexpected():
-    page = render_html(make_results())
-    assert "UNEXPECTED" not in page
-    assert "Every claim behaved as the suite expected" not in page  # there is an error
-    page = render_html(make_results([make_record(), make_record("double_descent", "", verdict="refuted")]))
-    assert "UNEXPECTED" not in page
-    assert "Every claim behaved as the suite expected" in page
+    page = render_html(make_results(baseline="claims/expected/cpu-on-cpu.json"))
+    assert "CHANGED" not in page
+    assert "Every verdict equals the reviewed baseline" not in page  # there is an error
+    page = render_html(make_results([make_record(), make_record("double_descent", "", verdict="refuted")],
+                                    baseline="claims/expected/cpu-on-cpu.json"))
+    assert "CHANGED" not in page
+    assert "Every verdict equals the reviewed baseline" in page
+    assert "No baseline" in render_html(make_results())
 
 
 def test_untrusted_strings_are_escaped_everywhere():
@@ -183,13 +188,15 @@ def test_untrusted_strings_are_escaped_everywhere():
         sources=[XSS],
         settings={XSS: XSS, "ok": 1},
         seeds=[XSS],
-        checks=[{"name": XSS, "statistic": XSS, "op": XSS, "threshold": XSS, "passed": True, "detail": XSS}],
+        checks=[{"name": XSS, "statistic": XSS, "method": XSS, "direction": XSS, "status": XSS, "why": XSS,
+                 "effect": {"name": XSS, "estimate": XSS}, "detail": XSS}],
         runs=[{"label": XSS, "key": XSS, "seeds": [XSS], "cached": XSS, "seconds": XSS}],
-        figures=[{"title": XSS, "png_base64": PNG_B64}],
+        figures=[{"title": XSS, "sha256": XSS, "png_base64": PNG_B64}],
         outcome=XSS,
         verdict=XSS,
         expected=XSS,
-        xfail_reason=XSS,
+        verdict_reason=XSS,
+        ref=XSS,
         error=XSS,
         started=XSS,
         worker=XSS,
@@ -205,35 +212,34 @@ def test_untrusted_strings_are_escaped_everywhere():
 
 
 def test_attribute_injection_in_figure_data_is_refused():
-    rec = make_record(figures=[{"title": "x", "png_base64": 'AAAA" onerror="alert(1)'}])
+    rec = make_record(figures=[{"title": "x", "sha256": PNG_SHA, "png_base64": 'AAAA" onerror="alert(1)'}])
     page = render_html(make_results([rec]))
     assert "onerror" not in page
-    assert "not valid base64" in page
+    assert "not valid PNG data" in page
 
 
 def test_empty_claims_say_no_claims_ran():
     page = render_html(make_results([], selected=0))
     assert "No claims ran" in page
-    assert "-k</code> selected nothing" in page
-    assert 'class="summary"' not in page
+    assert '<table id="summary"' not in page
     assert "<section" not in page
     assert count_line({"session": {}, "claims": []}) == "No claims ran"
 
 
 def test_figure_embedded_as_data_uri():
     page = render_html(make_results([make_record()]))
-    assert f'src="data:image/png;base64,{PNG_B64}"' in page
-    assert 'loading="lazy"' in page
-    assert "<figcaption>Loss and accuracy vs epoch</figcaption>" in page
+    assert f'<img class="figure" src="data:image/png;base64,{PNG_B64}"' in page
+    assert "<figcaption>Loss and accuracy vs epoch<br>" in page
     assert "max-width:100%" in page
 
 
 @pytest.mark.parametrize("bad", ["not base64!!", "", None, "AAA", "QUJD\u00e9", 12])
 def test_invalid_base64_figure_dropped_with_note(bad):
-    rec = make_record(figures=[{"title": "Broken figure", "png_base64": bad}, {"title": "Good one", "png_base64": PNG_B64}])
+    rec = make_record(figures=[{"title": "Broken figure", "sha256": "b" * 64, "png_base64": bad},
+                               {"title": "Good one", "sha256": PNG_SHA, "png_base64": PNG_B64}])
     page = render_html(make_results([rec]))
     assert page.count("data:image/png;base64,") == 1
-    assert "Broken figure" in page and "omitted" in page and "not valid base64" in page
+    assert "Broken figure" in page and "omitted" in page and "not valid PNG data" in page
     assert f"data:image/png;base64,{PNG_B64}" in page
 
 
@@ -259,7 +265,7 @@ def test_merge_version_mismatch_warns_on_page():
 def test_nonfinite_numbers_give_valid_json(tmp_path):
     rec = make_record(
         settings={"lr": float("nan"), "clip": float("inf"), "floor": float("-inf"), "ok": 0.5},
-        checks=[{"name": "ratio", "statistic": "nan", "value": float("nan"), "op": "<", "threshold": "inf", "passed": False}],
+        checks=[{"name": "ratio", "statistic": "nan", "value": float("nan"), "p": float("inf")}],
         duration_s=float("inf"),
     )
     results = make_results([rec], duration_s=float("nan"))
@@ -283,10 +289,12 @@ def test_write_report_atomic_and_clean(tmp_path):
     results = make_results()
     html_path, json_path = write_report(results, out)
     assert (html_path, json_path) == (out / "claims.html", out / "results.json")
-    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "figures", "results.json"]
+    assert [p.name for p in (out / "figures").iterdir()] == [f"{PNG_SHA}.png"]  # each figure once, by hash
     # overwrite in place, still no leftovers
     write_report(make_results([]), out)
-    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["claims.html", "figures", "results.json"]
+    assert not [p for p in out.rglob(".*.tmp")]
     assert "No claims ran" in html_path.read_text(encoding="utf-8")
     assert load_results(json_path)["claims"] == []
 
@@ -294,7 +302,15 @@ def test_write_report_atomic_and_clean(tmp_path):
 def test_write_then_load_round_trip(tmp_path):
     results = make_results()
     _, json_path = write_report(results, tmp_path)
-    assert load_results(json_path) == results
+    loaded = load_results(json_path)
+    for rec in results["claims"]:  # image data moves out of results.json into figures/<sha256>.png
+        for fig in rec["figures"]:
+            fig["file"] = f"figures/{fig.pop('png_base64') and fig['sha256']}.png"
+    assert loaded == results
+    html_again, _ = write_report(loaded, tmp_path / "again")  # a rebuild reads no image: the note says so
+    assert "omitted" in html_again.read_text()
+    html_from_dir, _ = write_report(loaded, tmp_path)  # beside its figures/ it embeds them
+    assert f"data:image/png;base64,{PNG_B64}" in html_from_dir.read_text()
     assert json_path.read_text(encoding="utf-8").startswith('{\n "session"')  # indent=1
 
 
@@ -375,13 +391,14 @@ def test_merge_cli_round_trip(tmp_path):
     assert proc.stderr == ""
     assert str(out / "claims.html") in proc.stdout and str(out / "results.json") in proc.stdout
     assert "holds=3" in proc.stdout and "refuted=1" in proc.stdout and "error=1" in proc.stdout
-    assert "1 hold UNEXPECTEDLY" in proc.stdout
+    assert "1 CHANGED from the baseline" in proc.stdout
     merged = load_results(out / "results.json")
     assert verdict_counts(merged) == verdict_counts(a["claims"] + b["claims"])
     page = (out / "claims.html").read_text(encoding="utf-8")
     for claim in ("zeta", "alpha", "mid", "beta"):
         assert f">{claim}<" in page
-    assert "UNEXPECTED" in page
+    assert "CHANGED from" in page
+    assert f"data:image/png;base64,{PNG_B64}" in page  # figures came from each shard's figures/ folder
 
     missing = subprocess.run(
         [sys.executable, "-m", "reports.merge", str(pa), str(tmp_path / "nope.json"), "--out", str(out)],
@@ -432,5 +449,6 @@ if given is not None:
             "/body", "h1", "/h1", "h2", "/h2", "h3", "/h3", "table", "/table", "tr", "/tr", "th", "/th", "td",
             "/td", "div", "/div", "p", "/p", "span", "/span", "a", "/a", "b", "/b", "section", "/section",
             "pre", "/pre", "figure", "/figure", "img", "figcaption", "/figcaption", "code", "/code",
+            "h4", "/h4", "details", "/details", "summary", "/summary", "br", "ul", "/ul", "li", "/li",
         }
         assert tags <= allowed, tags - allowed

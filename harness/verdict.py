@@ -1,0 +1,170 @@
+"""From a variant's checks to one verdict: holds, refuted or inconclusive (no pytest in here).
+
+The rules, fixed before any data (README "What a verdict means"):
+- holds: every check supports the sentence — each test's one-sided p in the claimed direction is below
+  ALPHA after Holm's correction across the variant's tests, each practical threshold is met, and every
+  model a check compares met its convergence criterion;
+- refuted: some check shows the opposite — its opposite-direction p is below ALPHA after Holm, an
+  equivalence test fails while the difference test shows an effect, or a practical threshold is missed on
+  the wrong side of a threshold declared against the sentence;
+- inconclusive: anything else, with the reason (a tie, a p-value that is not small enough, an unconverged
+  budget) and the seeds that would decide each test at the observed effect.
+A test whose smallest attainable p cannot pass Holm's ladder at its n is a design error, never a verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness.stats import Evidence, seeds_needed
+
+ALPHA = 0.05  # family-wise, per variant
+
+
+class DesignError(ValueError):
+    """A check that could never decide at its n: fix the design (more seeds), not the verdict."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Whether one trained model met the convergence criterion a claim declared for it."""
+
+    label: str
+    met: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "met": self.met, "detail": self.detail}
+
+
+def converged(label: str, losses: Any, last_fraction: float = 0.2, max_relative_fall: float = 0.05) -> Gate:
+    """Budget gate on training-loss curves (seeds × records): converged when, for the median seed, the
+    loss fell by less than `max_relative_fall` of its value over the last `last_fraction` of the budget."""
+    curves = np.asarray(losses, dtype=float)
+    curves = curves.reshape(1, -1) if curves.ndim == 1 else curves
+    if curves.shape[1] < 2:
+        raise ValueError(f"{label}: a convergence criterion needs at least two recorded losses per seed")
+    start = min(curves.shape[1] - 2, int(round((1 - last_fraction) * (curves.shape[1] - 1))))
+    fall = (curves[:, start] - curves[:, -1]) / np.maximum(np.abs(curves[:, start]), 1e-30)
+    median_fall = float(np.median(fall))
+    met = median_fall < max_relative_fall
+    return Gate(label, met, f"{label}: median loss fell {median_fall:.1%} over the last {last_fraction:.0%} of the "
+                            f"budget ({'<' if met else '>='} {max_relative_fall:.0%}: "
+                            f"{'converged' if met else 'not converged'})")
+
+
+def reached(label: str, fraction_reached: float, criterion: str, at_least: float = 1.0) -> Gate:
+    """Budget gate from the claim's own "trained" threshold: met when that fraction of seeds reached it."""
+    met = fraction_reached >= at_least
+    return Gate(label, met, f"{label}: {fraction_reached:.0%} of seeds reached {criterion} "
+                            f"({'met' if met else 'not met'}: needs {at_least:.0%})")
+
+
+@dataclass
+class Check:
+    name: str
+    evidence: Evidence
+    requires: tuple[Gate, ...] = ()
+    # decided by `decide`:
+    status: str = ""                 # supports | against | undecided | budget
+    p_holm: float | None = None
+    p_opposite_holm: float | None = None
+    why: str = ""
+    seeds_needed: int | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        e = self.evidence
+        return {"name": self.name, "kind": e.kind, "method": e.method, "direction": e.claim, "n": e.n,
+                "statistic": e.summary, "p": e.p, "p_holm": self.p_holm, "p_opposite": e.p_opposite,
+                "p_opposite_holm": self.p_opposite_holm, "min_p": e.min_p,
+                "effect": e.effect.as_dict() if e.effect else None, "status": self.status, "why": self.why,
+                "seeds_needed": self.seeds_needed, "requires": [g.as_dict() for g in self.requires],
+                "detail": self.detail}
+
+
+@dataclass
+class Decision:
+    verdict: str
+    reason: str
+    checks: list[Check] = field(default_factory=list)
+
+
+def _holm(pvalues: list[float]) -> list[float]:
+    from statsmodels.stats.multitest import multipletests
+
+    if not pvalues:
+        return []
+    return [float(p) for p in multipletests(pvalues, alpha=ALPHA, method="holm")[1]]
+
+
+def check_power(checks: list[Check], alpha: float = ALPHA) -> None:
+    """Raise DesignError when the tests, each at its smallest attainable p, could not all pass Holm."""
+    tests = [c for c in checks if c.evidence.p is not None and c.evidence.min_p is not None]
+    ladder = sorted(tests, key=lambda c: c.evidence.min_p)
+    for rank, c in enumerate(ladder):
+        level = alpha / (len(ladder) - rank)
+        if c.evidence.min_p >= level:
+            raise DesignError(
+                f"design error in check {c.name!r}: at n = {c.evidence.n} the smallest attainable p of the "
+                f"{c.evidence.method} is {c.evidence.min_p:.3g}, but Holm's correction over {len(ladder)} tests "
+                f"needs it below {level:.3g} — add seeds (or drop a test), it can never decide as designed")
+
+
+def _fmt_p(p: float | None) -> str:
+    return "–" if p is None else f"{p:.2g}"
+
+
+def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
+    """The verdict of one variant from its checks (which it annotates in place)."""
+    if not checks:
+        raise DesignError("a claim must make at least one check")
+    check_power(checks, alpha)
+    tests = [c for c in checks if c.evidence.p is not None]
+    # Holm over the variant's tests, in each direction; a budget-gated test stays in the family (at its p).
+    for c, p in zip(tests, _holm([c.evidence.p for c in tests])):
+        c.p_holm = p
+    for c, p in zip(tests, _holm([c.evidence.p_opposite for c in tests])):
+        c.p_opposite_holm = p
+    level = alpha / max(1, len(tests))  # the first rung of Holm's ladder: a conservative level for power
+    for c in checks:
+        e, unmet = c.evidence, [g for g in c.requires if not g.met]
+        if unmet:
+            c.status, c.why = "budget", "budget: " + "; ".join(g.detail for g in unmet)
+        elif e.kind == "threshold":
+            c.status = "supports" if e.supports else "against" if e.against else "undecided"
+            c.why = {"supports": f"threshold met ({e.summary})", "against": f"against the sentence: {e.summary}",
+                     "undecided": f"threshold missed, not beyond a threshold against the sentence ({e.summary})"}[c.status]
+        elif e.kind == "none":
+            c.status, c.why = "undecided", f"no information: {e.no_information}"
+        elif e.kind == "equivalence":
+            if c.p_holm < alpha:
+                c.status, c.why = "supports", f"equivalent: TOST p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)})"
+            elif c.p_opposite_holm < alpha:
+                c.status, c.why = "against", (f"not equivalent and different: TOST p = {_fmt_p(e.p)}, difference "
+                                              f"p = {_fmt_p(e.p_opposite)} (Holm {_fmt_p(c.p_opposite_holm)}); {e.effect}")
+            else:
+                c.status, c.why = "undecided", (f"neither equivalence (TOST p = {_fmt_p(e.p)}, Holm {_fmt_p(c.p_holm)}) "
+                                                f"nor a difference (p = {_fmt_p(e.p_opposite)}); {e.effect}")
+        elif e.no_information:
+            c.status, c.why = "undecided", f"no information: {e.no_information}"
+        elif c.p_holm < alpha:
+            c.status, c.why = "supports", f"p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)}); {e.effect}"
+        elif c.p_opposite_holm < alpha:
+            c.status, c.why = "against", (f"the opposite: p = {_fmt_p(e.p_opposite)} (Holm "
+                                          f"{_fmt_p(c.p_opposite_holm)}); {e.effect}")
+        else:
+            c.status, c.why = "undecided", f"not significant: p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)}); {e.effect}"
+        if c.status == "undecided" and e.kind in ("test", "equivalence") and not e.no_information:
+            c.seeds_needed = seeds_needed(e, level)
+            c.why += (f"; ≈ {c.seeds_needed} would decide it at the observed effect (80% power)" if c.seeds_needed
+                      else "; the observed effect is not in the claimed direction")
+    against = [c for c in checks if c.status == "against"]
+    if against:
+        return Decision("refuted", "; ".join(f"{c.name}: {c.why}" for c in against), checks)
+    if all(c.status == "supports" for c in checks):
+        return Decision("holds", f"all {len(checks)} checks support the sentence", checks)
+    open_checks = [c for c in checks if c.status != "supports"]
+    return Decision("inconclusive", "; ".join(f"{c.name}: {c.why}" for c in open_checks), checks)

@@ -1,0 +1,163 @@
+"""Expected verdicts as reviewed data: one file per profile and device type under claims/expected/.
+
+    python -m reports.baseline reports/results.json [more results.json ...] [--out claims/expected]
+
+reads one or more results.json (e.g. runs at seed bases 0, 1000 and 2000, or one run with --seed-bases)
+and writes `claims/expected/<profile>-on-<device>.json`, to be reviewed as a diff. A variant's expected
+verdict is holds or refuted only where every seed draw agrees; where they disagree it is inconclusive.
+The verdict each draw gave is kept too, with its checks' statistics, so that a later run at the same
+seeds is held to exactly its verdict and a changed verdict names the statistics that moved.
+Plain standard library: the pytest plugin reads these files too.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .build import _atomic_write, load_results, sanitize
+
+EXPECTED_DIR = Path("claims") / "expected"
+DECIDED = ("holds", "refuted", "inconclusive")
+
+
+def device_type(device: str) -> str:
+    """'cuda:1' -> 'cuda'."""
+    return str(device or "cpu").split(":")[0]
+
+
+def baseline_path(directory: Path, profile: str, device: str) -> Path:
+    return Path(directory) / f"{profile}-on-{device_type(device)}.json"
+
+
+def variant_key(record: dict) -> str:
+    return f"{record.get('claim')}[{record.get('variant')}]" if record.get("variant") else str(record.get("claim"))
+
+
+def _check_summary(record: dict) -> list[dict]:
+    keep = ("name", "status", "p", "p_holm", "p_opposite", "effect", "statistic")
+    return [{k: c.get(k) for k in keep} for c in record.get("checks") or [] if isinstance(c, dict)]
+
+
+def stable_verdict(by_seed_base: dict[str, str]) -> str:
+    """The verdict all draws agree on, else inconclusive."""
+    verdicts = set(by_seed_base.values())
+    return verdicts.pop() if len(verdicts) == 1 else "inconclusive"
+
+
+def build_baseline(results_list: list[dict]) -> dict:
+    """The baseline document from results of one profile and device type."""
+    sessions = [r["session"] for r in results_list]
+    profiles = {s.get("profile") for s in sessions}
+    devices = {device_type(s.get("device")) for s in sessions}
+    if len(profiles) != 1 or len(devices) != 1:
+        raise ValueError(f"results mix profiles {sorted(map(str, profiles))} or device types {sorted(devices)}: "
+                         "write one baseline per profile and device type")
+    if any(s.get("smoke") for s in sessions):
+        raise ValueError("a smoke run decides nothing: write the baseline from a real run")
+    variants: dict[str, dict] = {}
+    for results in results_list:
+        for record in results["claims"]:
+            verdict = record.get("verdict")
+            if verdict not in DECIDED:
+                raise ValueError(f"{record.get('nodeid')}: verdict {verdict!r}; a baseline is written only from a "
+                                 "run in which every claim was decided (fix the error and re-run)")
+            entry = variants.setdefault(variant_key(record), {"by_seed_base": {}, "checks": {}})
+            seed_base = str(record.get("seed_base", 0))
+            if seed_base in entry["by_seed_base"]:
+                raise ValueError(f"{variant_key(record)} appears twice at seed base {seed_base}")
+            entry["by_seed_base"][seed_base] = verdict
+            entry["checks"][seed_base] = _check_summary(record)
+    for entry in variants.values():
+        entry["verdict"] = stable_verdict(entry["by_seed_base"])
+        entry["agree"] = len(set(entry["by_seed_base"].values())) == 1
+    session = sessions[0]
+    return sanitize({
+        "profile": session.get("profile"), "device": device_type(session.get("device")),
+        "seed_bases": sorted({int(b) for e in variants.values() for b in e["by_seed_base"]}),
+        "from": [{"started": s.get("started"), "command": s.get("command"), "host": s.get("host"),
+                  "versions": s.get("versions")} for s in sessions],
+        "variants": {key: {"verdict": e["verdict"], "agree": e["agree"], "by_seed_base": e["by_seed_base"],
+                           "checks": e["checks"]} for key, e in sorted(variants.items())},
+    })
+
+
+class Baseline:
+    """A loaded baseline file; `expected` answers what verdict a record should have."""
+
+    def __init__(self, path: Path, data: dict):
+        self.path, self.data = path, data
+        self.variants: dict[str, dict] = data.get("variants") or {}
+
+    @classmethod
+    def load(cls, directory: Path, profile: str, device: str) -> "Baseline | None":
+        path = baseline_path(directory, profile, device)
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON ({err}): restore it from git or rewrite it with "
+                             "`python -m reports.baseline`") from None
+        return cls(path, data)
+
+    def expected(self, key: str, seed_base: int) -> tuple[str, list[dict]] | None:
+        """(expected verdict, the checks recorded with it) for this variant at this seed base, or None for a
+        variant the baseline does not list. A draw the baseline recorded is held to its own verdict; a new
+        draw to the verdict every recorded draw agreed on (inconclusive where they disagreed)."""
+        entry = self.variants.get(key)
+        if entry is None:
+            return None
+        by_seed_base = entry.get("by_seed_base") or {}
+        if str(seed_base) in by_seed_base:
+            return by_seed_base[str(seed_base)], (entry.get("checks") or {}).get(str(seed_base), [])
+        if entry.get("verdict") == "inconclusive":
+            return None  # the recorded draws disagree: any verdict of a new draw is consistent with them
+        return entry.get("verdict"), []
+
+
+def moved_statistics(old_checks: list[dict], new_checks: list[dict]) -> list[str]:
+    """One line per check whose status or p-value moved between the baseline and this run."""
+    old = {c.get("name"): c for c in old_checks}
+    lines = []
+    for c in new_checks:
+        before = old.get(c.get("name"))
+        if before is None:
+            lines.append(f"{c.get('name')}: new check, {c.get('status')} ({c.get('statistic')})")
+            continue
+        if before.get("status") != c.get("status") or before.get("p") != c.get("p"):
+            lines.append(f"{c.get('name')}: {before.get('status')} → {c.get('status')}; p {_p(before.get('p'))} → "
+                         f"{_p(c.get('p'))}; {before.get('statistic')} → {c.get('statistic')}")
+    return lines
+
+
+def _p(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports.baseline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="+", help="results.json files of one profile and device type")
+    parser.add_argument("--out", default=str(EXPECTED_DIR), help="directory of the baseline files (claims/expected)")
+    args = parser.parse_args(argv)
+    try:
+        document = build_baseline([load_results(p) for p in args.results])
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    path = baseline_path(Path(args.out), document["profile"], document["device"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    counts: dict[str, int] = {}
+    for entry in document["variants"].values():
+        counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
+    unstable = sum(1 for e in document["variants"].values() if not e["agree"])
+    print(f"wrote {path}: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+          + f"; seed bases {document['seed_bases']}; {unstable} variant(s) disagree across draws")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from claims.fidelity import FIDELITY
 from fixtures import claim
 from harness import figures, metrics, stats
 from harness.data import FUNCTION_LABELS, DataSpec, function_data
@@ -95,7 +96,7 @@ FIT_CLAIMS = {profile: {f"{name}-{sub}": DepthSubclaim(statement, tuple(dict.fro
                                                          fit, sub)
                          for name, fit in fits.items() for sub, (statement, sources) in SUBCLAIMS.items()}
               for profile, fits in FUNCTION_FITS.items()}
-@claim("function_fit_depth", ref="C1", title="Deeper nets fit a 1-D function better at equal parameter count",
+@claim("function_fit_depth", ref="C1", fidelity=FIDELITY, title="Deeper nets fit a 1-D function better at equal parameter count",
        statement=SUBCLAIMS["lower_loss"][0], sources=["001 §1-1", "003 §1.1", "004"], settings=FIT_CLAIMS,
        needs_mnist=False)
 def test_function_fit_depth(settings, device, runner, record):
@@ -196,7 +197,7 @@ CNN_DEPTHS = {
 ACCURACY = {"train_acc": "training accuracy", "test_acc": "test accuracy"}
 
 
-@claim("cnn_depth", ref="C2", title="Deeper CNNs train better at equal parameter count", statement=DEEPER,
+@claim("cnn_depth", ref="C2", fidelity=FIDELITY, title="Deeper CNNs train better at equal parameter count", statement=DEEPER,
        sources=["004", "contrary: 003 §1.2", "001 §1-2"], settings=CNN_DEPTHS)
 def test_cnn_depth(settings, profile, runner, record):
     s = settings

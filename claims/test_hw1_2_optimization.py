@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from claims.fidelity import FIDELITY
 from fixtures import claim
 from harness import figures, metrics, stats
 from harness.data import FUNCTION_LABELS, DataSpec
@@ -109,7 +110,7 @@ TRAJECTORIES = {
                                       snapshot_every=1, batch_size=100, weight_decay=1e-4),
     },
 }
-@claim("trajectories", ref="C3", title="Different initialisations: similar loss, different paths",
+@claim("trajectories", ref="C3", fidelity=FIDELITY, title="Different initialisations: similar loss, different paths",
        statement="Runs from different initialisations reach losses of the same order of magnitude, "
                  "but their parameters follow very different paths (004)",
        sources=["004", "001", "003 §2.1"], settings=TRAJECTORIES)
@@ -177,7 +178,7 @@ def gradient_norm_config(s: GradientNorm, profile_name: str) -> TrainConfig:
                        weight_decay=s.weight_decay, record_every=max(1, s.epochs // 100), record_steps=True)
 
 
-@claim("gradient_norm", ref="C4", title="Gradient norm and loss during training", statement=DROPS,
+@claim("gradient_norm", ref="C4", fidelity=FIDELITY, title="Gradient norm and loss during training", statement=DROPS,
        sources=["003 §2.2", "004", "001"], settings=GRADIENT_NORM, needs_mnist=False)
 def test_gradient_norm(settings, profile, runner, record):
     s = settings
@@ -268,7 +269,7 @@ def critical_points(runner, runs: Runs, steps: int, lr: float) -> metrics.Critic
     return metrics.CriticalPoints.from_payloads(stored["points"])
 
 
-@claim("minimal_ratio", ref="C5", title="Where the gradient vanishes: minimal ratio of the Hessian",
+@claim("minimal_ratio", ref="C5", fidelity=FIDELITY, title="Where the gradient vanishes: minimal ratio of the Hessian",
        statement="Points where the gradient is almost zero are rarely true minima",
        sources=["004", "003 §2.3", "001", "Dauphin et al. 2014"],
        settings={"cpu": RATIO_STATEMENTS, "full": RATIO_STATEMENTS}, needs_mnist=False)
@@ -332,7 +333,7 @@ ERROR_SURFACE = {
 }
 
 
-@claim("error_surface", ref="C6", title="Error surface around a trained minimum (bonus)",
+@claim("error_surface", ref="C6", fidelity=FIDELITY, title="Error surface around a trained minimum (bonus)",
        statement="The loss averaged over random directions grows with the distance from a trained minimum (004)",
        sources=["004", "Li et al. 2018"], settings=ERROR_SURFACE, needs_mnist=False)
 def test_error_surface(settings, profile, runner, record):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from claims.fidelity import FIDELITY
 from fixtures import claim
 from harness import figures, metrics, stats
 from harness.data import DataSpec
@@ -69,7 +70,7 @@ CHANCE_MARGIN = 0.02  # "at chance": mean test accuracy within 0.10 ± 0.02 (a f
 RISE = 0.01          # "test loss rises": final test loss at least 1% above its minimum (beyond float noise)
 
 
-@claim("random_labels", ref="C7", title="A network memorises random labels", statement=FITS,
+@claim("random_labels", ref="C7", fidelity=FIDELITY, title="A network memorises random labels", statement=FITS,
        sources=["000 §1", "002", "003 §3.1", "004", "contrary: 001 §3-1"], settings=RANDOM_LABELS)
 def test_random_labels(settings, profile, runner, record):
     s = settings
@@ -174,7 +175,7 @@ FLATTEN = 0.25  # "gains flatten": the median test-accuracy gain over the larger
                 # a quarter of the gain over the smaller half
 
 
-@claim("param_count", ref="C8", title="Number of parameters vs generalisation",
+@claim("param_count", ref="C8", fidelity=FIDELITY, title="Number of parameters vs generalisation",
        statement="More parameters do not hurt generalisation", sources=["000 §2", "001 §3-2", "002", "003 §3.2", "004"],
        settings=PARAM_COUNT)
 def test_param_count(settings, profile, runner, record):
@@ -299,7 +300,7 @@ NEAR = 0.25                      # "near α = 0 and α = 1": within a quarter of
 HIGH = 0.02                      # "accuracy is high": within 2 points of the worse minimum's test accuracy
 
 
-@claim("interpolation", ref="C9", title="Loss and accuracy on the line between two minima", statement=BARRIER,
+@claim("interpolation", ref="C9", fidelity=FIDELITY, title="Loss and accuracy on the line between two minima", statement=BARRIER,
        sources=["000 §3", "002", "003 §3.3.1", "004"], settings=INTERPOLATION)
 def test_interpolation(settings, profile, runner, record):
     s = settings
@@ -377,7 +378,7 @@ SENSITIVITY = {"cpu": sensitivity_variants(FIXED_EPOCHS_CPU, FIXED_STEPS_CPU),
                "full": sensitivity_variants(FIXED_EPOCHS_FULL, FIXED_STEPS_FULL)}
 
 
-@claim("sensitivity", ref="C10", title="Input sensitivity vs batch size", statement="Sensitivity falls as the batch size grows",
+@claim("sensitivity", ref="C10", fidelity=FIDELITY, title="Input sensitivity vs batch size", statement="Sensitivity falls as the batch size grows",
        sources=["000 §4", "002", "003 §3.3.2", "004", "contrary: Novak et al. 2018"], settings=SENSITIVITY)
 def test_sensitivity(settings, profile, runner, record):
     s = settings
@@ -429,7 +430,7 @@ SHARPNESS = {"cpu": sharpness_variants(FIXED_EPOCHS_CPU, FIXED_STEPS_CPU),
              "full": sharpness_variants(FIXED_EPOCHS_FULL, FIXED_STEPS_FULL)}
 
 
-@claim("sharpness", ref="C11", title="Sharpness vs batch size", statement="Sharpness changes with the batch size",
+@claim("sharpness", ref="C11", fidelity=FIDELITY, title="Sharpness vs batch size", statement="Sharpness changes with the batch size",
        sources=["004", "Keskar et al. 2017"], settings=SHARPNESS)
 def test_sharpness(settings, profile, runner, record):
     s, seed_base = settings, record.seed_base

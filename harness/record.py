@@ -62,6 +62,7 @@ class Record:
         self.runs: list[dict] = []
         self.notes: list[str] = []
         self.decision: Decision | None = None
+        self.fidelity: dict | None = None  # what the variant tests and how faithfully (claims/fidelity.py)
 
     # --- what a claim calls ---------------------------------------------------------------
     def setting(self, settings: Any = None, **extra: Any) -> None:
@@ -127,6 +128,11 @@ class Record:
     def decide(self) -> Decision:
         """The variant's verdict under harness.verdict's rules (raises DesignError for an underpowered design)."""
         self.decision = decide(self.checks)
+        fidelity = self.fidelity or {}
+        if self.decision.verdict == "refuted" and fidelity.get("tag") == "extension":
+            # a condition no report tested cannot refute a report: the suite's finding, said as such
+            self.decision.reason = (f"does not hold under {fidelity.get('condition') or 'a condition the report did not test'}"
+                                    f" (an extension: the suite's condition, not the report's): {self.decision.reason}")
         return self.decision
 
     def to_dict(self) -> dict:
@@ -134,6 +140,6 @@ class Record:
         return {"claim": self.claim, "variant": self.variant, "title": self.title, "statement": self.statement,
                 "sources": self.sources, "settings": self.settings, "profile": self.profile,
                 "device": self.device, "seed_base": self.seed_base, "seeds": self.seed_list,
-                "verdict_reason": decision.reason if decision else None,
+                "verdict_reason": decision.reason if decision else None, "fidelity": self.fidelity,
                 "checks": [c.as_dict() for c in self.checks], "figures": self.figures,
                 "runs": self.runs, "notes": self.notes}

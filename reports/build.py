@@ -241,7 +241,7 @@ table.facts th{width:9em}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;white-space:nowrap}
 .b-holds{background:var(--holds)}.b-refuted{background:var(--refuted)}.b-inconclusive{background:#8a6d00}.b-error{background:var(--error)}.b-skipped,.b-smoke{background:var(--skipped)}.b-other{background:#444}
 .s-supports{color:var(--holds)}.s-against{color:var(--refuted);font-weight:700}.s-undecided,.s-budget{color:#8a6d00}
-h4{font-size:13px;margin:10px 0 2px}details{margin:8px 0}summary{cursor:pointer;color:var(--muted)}
+h4{font-size:13px;margin:10px 0 2px}.tag{border-bottom:1px dotted var(--muted)}ul.quotes{margin:2px 0;font-size:12px}details{margin:8px 0}summary{cursor:pointer;color:var(--muted)}
 .unexpected{color:#fff;background:var(--error);font-weight:700;padding:1px 6px;border-radius:3px;white-space:nowrap}
 tr.surprise td{background:#fff0f0}
 .counts{font-size:15px;margin:8px 0}
@@ -459,7 +459,7 @@ def _variants_html(records: list[dict]) -> str:
     variants = _variants(records)
     bases = sorted({r.get("seed_base") or 0 for r in records})
     multi = len(bases) > 1
-    head = "<tr><th>variant</th><th>verdict</th>"
+    head = "<tr><th>variant</th><th>fidelity</th><th>verdict</th>"
     if multi:
         head += "".join(f"<th>seeds from {_e(b)}</th>" for b in bases) + "<th>agree</th>"
     head += "<th>effect (deciding check)</th><th>p (Holm)</th><th>why</th></tr>"
@@ -473,7 +473,11 @@ def _variants_html(records: list[dict]) -> str:
         surprise = any(is_unexpected(r) for r in recs)
         changed = "".join(f' <span class="unexpected" title="{_e(r.get("error"))}">CHANGED from '
                           f'{_e(r.get("expected"))}</span>' for r in recs if is_unexpected(r))
-        cells = f"<td>{_e(variant)}</td><td>{_badge(shown)}{changed}</td>"
+        fidelity = first.get("fidelity") if isinstance(first.get("fidelity"), dict) else {}
+        deviations = fidelity.get("deviations") or []
+        tag = (f'<span class="tag" title="{_e("; ".join(map(str, deviations)))}">{_e(fidelity.get("tag"))}</span>'
+               if fidelity.get("tag") else DASH)
+        cells = f"<td>{_e(variant)}</td><td>{tag}</td><td>{_badge(shown)}{changed}</td>"
         if multi:
             cells += "".join(f"<td>{_badge(verdicts[b]) if b in verdicts else DASH}</td>" for b in bases)
             cells += f"<td>{'yes' if agree else '<b>no</b>'}</td>"
@@ -499,9 +503,27 @@ def _checks_html(rec: dict) -> str:
         )
     label = rec.get("variant") or rec.get("claim")
     seeds = f" (seeds from {rec.get('seed_base')})" if rec.get("seed_base") else ""
-    return (f"<h4>{_e(label)}{_e(seeds)}</h4><table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+    return (f"<h4>{_e(label)}{_e(seeds)}</h4>{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
             "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
             "<th>why</th></tr>" + "".join(rows) + "</table>")
+
+
+def _fidelity_html(fidelity: Any) -> str:
+    """The sentence the variant tests (quoted), its fidelity tag and the deviations from the report's setting."""
+    if not isinstance(fidelity, dict):
+        return ""
+    quotes = "".join(f'<li><q>{_e(q.get("text"))}</q> <span class="meta">({_e(q.get("report"))} {_e(q.get("section"))})'
+                     "</span></li>" for q in fidelity.get("quotes") or [] if isinstance(q, dict))
+    out = [f'<p class="meta"><b>tests</b> ({_e(fidelity.get("tag"))}'
+           + (f": {_e(fidelity.get('condition'))}" if fidelity.get("condition") else "") + ")</p>"]
+    if quotes:
+        out.append(f'<ul class="quotes">{quotes}</ul>')
+    deviations = fidelity.get("deviations") or []
+    if deviations:
+        out.append('<p class="meta"><b>deviations from the report:</b> ' + _e("; ".join(map(str, deviations))) + "</p>")
+    if fidelity.get("misattributed"):
+        out.append(f'<p class="meta"><b>source caveat:</b> {_e(fidelity.get("misattributed"))}</p>')
+    return "".join(out)
 
 
 def _runs_html(runs: Any) -> str:

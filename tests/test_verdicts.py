@@ -1,0 +1,204 @@
+"""The verdict rules (harness.verdict) and the evidence they read (harness.stats): each rule can produce each
+verdict, and every kind of check a claim uses says something other than "holds" on a counter-example."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness import stats
+from harness.record import Record
+from harness.verdict import ALPHA, Check, DesignError, converged, decide, holm, reached
+
+RNG = np.random.default_rng(10_000)
+
+
+def verdict_of(*evidence, requires=()) -> str:
+    return decide([Check(f"check {i}", e, tuple(requires)) for i, e in enumerate(evidence)]).verdict
+
+
+# --- paired tests: holds, refuted, inconclusive ----------------------------------------------------
+
+@pytest.mark.parametrize("method", ["wilcoxon", "sign"])
+def test_a_clear_effect_in_the_claimed_direction_holds(method):
+    x = np.arange(12.0)
+    assert verdict_of(stats.paired(1.1 * x + 1, x, "greater", method)) == "holds"
+
+
+@pytest.mark.parametrize("method", ["wilcoxon", "sign"])
+def test_the_opposite_effect_is_refuted(method):
+    x = np.arange(12.0)
+    decision = decide([Check("deeper is lower", stats.paired(1.1 * x + 1, x, "less", method))])
+    assert decision.verdict == "refuted" and "the opposite" in decision.reason
+
+
+def test_a_tie_is_inconclusive_and_says_so():
+    decision = decide([Check("faster", stats.paired(np.full(12, 2010.0), np.full(12, 2010.0), "less", "sign"))])
+    assert decision.verdict == "inconclusive" and "tied in 12 of 12 pairs" in decision.reason
+
+
+def test_a_non_significant_effect_is_inconclusive_with_the_seeds_that_would_decide_it():
+    noise = np.random.default_rng(10_001).normal(size=12)
+    decision = decide([Check("lower", stats.paired(noise + 0.25, np.random.default_rng(10_002).normal(size=12),
+                                                   "greater"))])
+    check = decision.checks[0]
+    assert decision.verdict == "inconclusive" and check.status == "undecided"
+    assert check.seeds_needed is not None and check.seeds_needed > 12 and "would decide it" in check.why
+
+
+def test_holm_across_a_variants_checks_can_turn_two_single_successes_into_inconclusive():
+    # 9 wins of 11 pairs: one-sided sign-test p = 0.033 < 0.05 alone; Holm over two such tests gives 0.065
+    x, y = np.r_[np.ones(9), np.zeros(2)], np.r_[np.zeros(9), np.ones(2)]
+    one = stats.paired(x, y, "greater", "sign")
+    assert one.p < ALPHA and verdict_of(one) == "holds"
+    assert verdict_of(one, one) == "inconclusive"
+
+
+def test_refuted_wins_over_a_supporting_check():
+    x = np.arange(10.0)
+    assert verdict_of(stats.paired(1.1 * x + 1, x, "greater"), stats.paired(x, 1.1 * x + 1, "greater")) == "refuted"
+
+
+# --- the power rule ---------------------------------------------------------------------------------
+
+def test_a_check_that_can_never_reach_alpha_is_a_design_error_not_a_verdict():
+    x = np.arange(4.0)  # a sign test over 4 pairs reaches p = 1/16 at best
+    with pytest.raises(DesignError, match="smallest attainable p .* is 0.0625"):
+        decide([Check("4 pairs", stats.paired(x + 1, x, "greater", "sign"))])
+
+
+def test_holm_is_part_of_the_power_rule():
+    x = np.arange(6.0)  # 1/64 = 0.016 passes alone, but not Holm's first rung over four tests (0.0125)
+    decide([Check("one", stats.paired(x + 1, x, "greater", "sign"))])
+    with pytest.raises(DesignError, match="Holm's correction over 4 tests"):
+        decide([Check(str(i), stats.paired(x + 1, x, "greater", "sign")) for i in range(4)])
+
+
+# --- censored time to a threshold ---------------------------------------------------------------------
+
+def test_never_reached_is_censored_and_the_log_rank_test_decides():
+    deep_steps = np.r_[np.full(8, 300.0), np.zeros(4)]
+    deep_reached = deep_steps > 0
+    shallow_steps, shallow_reached = np.zeros(12), np.zeros(12, bool)
+    faster = stats.earlier(deep_steps, deep_reached, shallow_steps, shallow_reached, budget=2000)
+    assert faster.method == "log-rank" and verdict_of(faster) == "holds"
+    # the same data the other way round is evidence against "shallow is faster"
+    assert verdict_of(stats.earlier(shallow_steps, shallow_reached, deep_steps, deep_reached, budget=2000)) == "refuted"
+    # nobody reached it: no information, whatever the test would say about identical censored samples
+    nobody = stats.earlier(shallow_steps, shallow_reached, shallow_steps, shallow_reached, budget=2000)
+    assert nobody.no_information and verdict_of(nobody) == "inconclusive"
+
+
+def test_censoring_is_not_a_tie_at_the_budget():
+    """4 of 12 deep runs fit, no shallow one: a sign test on steps-with-budget ties 8 pairs (p = 0.0625);
+    the log-rank test reads the 8 censored runs as 'not yet' and decides."""
+    deep = np.r_[np.full(4, 500.0), np.full(8, 2010.0)]
+    shallow = np.full(12, 2010.0)
+    assert stats.paired(deep, shallow, "less", "sign").p == pytest.approx(0.0625)
+    assert stats.earlier(deep, deep < 2010, shallow, shallow < 2010, budget=2000).p < ALPHA
+
+
+# --- equivalence ("at chance") ----------------------------------------------------------------------
+
+def test_at_chance_holds_inside_the_margin_and_is_refuted_well_outside_it():
+    assert verdict_of(stats.equivalent([0.098, 0.101, 0.103, 0.1, 0.099], 0.1, 0.02)) == "holds"
+    assert verdict_of(stats.equivalent([0.31, 0.30, 0.33, 0.29, 0.32], 0.1, 0.02)) == "refuted"
+
+
+def test_equivalence_with_too_much_spread_is_inconclusive():
+    assert verdict_of(stats.equivalent([0.05, 0.15], 0.1, 0.02)) == "inconclusive"
+
+
+# --- trends, proportions, thresholds -----------------------------------------------------------------
+
+def test_a_monotone_trend_holds_one_way_and_is_refuted_the_other():
+    x = np.repeat(np.arange(6), 4)
+    y = x + RNG.normal(scale=0.1, size=x.size)
+    assert verdict_of(stats.trend(x, y, "greater")) == "holds"
+    assert verdict_of(stats.trend(x, y, "less")) == "refuted"
+    assert verdict_of(stats.trend(x, RNG.normal(size=x.size), "greater")) in ("inconclusive",)
+    assert verdict_of(stats.trend(x, np.ones(x.size), "greater")) == "inconclusive"  # constant: no order
+
+
+def test_most_runs_is_a_binomial_test():
+    assert verdict_of(stats.proportion(86, 100, 0.5)) == "holds"
+    assert verdict_of(stats.proportion(0, 100, 0.5)) == "refuted"
+    assert verdict_of(stats.proportion(52, 100, 0.5)) == "inconclusive"
+
+
+def test_every_seed_threshold_supports_refutes_or_neither():
+    assert verdict_of(stats.each_seed([0.995, 1.0, 0.999], ">=", 0.99)) == "holds"
+    assert verdict_of(stats.each_seed([0.95, 0.97, 0.90], ">=", 0.99)) == "refuted"
+    assert verdict_of(stats.each_seed([0.995, 0.97, 0.999], ">=", 0.99)) == "inconclusive"
+
+
+def test_a_single_statistic_is_against_the_sentence_only_beyond_a_declared_threshold():
+    record = Record("c")
+    record.check("spread", 286.0, "<", 10.0)  # missed, nothing declared against: neither
+    assert record.decide().verdict == "inconclusive"
+    record = Record("c")
+    record.check("spread", 286.0, "<", 10.0, against=10.0)  # the words draw the line both ways
+    assert record.decide().verdict == "refuted"
+
+
+def test_no_evidence_is_inconclusive():
+    assert verdict_of(stats.no_evidence("only 2 runs reached a small gradient")) == "inconclusive"
+
+
+# --- the budget gate ---------------------------------------------------------------------------------
+
+def test_an_unconverged_budget_makes_any_comparison_inconclusive():
+    falling = np.linspace(1.0, 0.1, 50)[None, :].repeat(3, axis=0)  # still falling steeply at the end
+    flat = np.r_[np.linspace(1.0, 0.1, 40), np.full(10, 0.1)][None, :].repeat(3, axis=0)
+    gate_open, gate_met = converged("7 layers", falling), converged("1 layer", flat)
+    assert not gate_open.met and gate_met.met
+    x = np.arange(12.0)
+    for evidence in (stats.paired(1.1 * x + 1, x, "greater"), stats.paired(x, 1.1 * x + 1, "greater")):  # for or against
+        decision = decide([Check("lower", evidence, (gate_open, gate_met))])
+        assert decision.verdict == "inconclusive" and "budget: 7 layers" in decision.reason
+    assert decide([Check("lower", stats.paired(1.1 * x + 1, x, "greater"), (gate_met,))]).verdict == "holds"
+
+
+def test_a_gate_from_the_claims_own_trained_threshold():
+    assert not reached("CNN", 2 / 3, "train accuracy 0.99").met and reached("CNN", 1.0, "train accuracy 0.99").met
+
+
+# --- extensions cannot refute a report ----------------------------------------------------------------
+
+def test_a_refuted_extension_is_attributed_to_the_suites_condition():
+    record = Record("sensitivity", variant="x-fixed_steps")
+    record.fidelity = {"tag": "extension", "condition": "fixed optimizer steps"}
+    record.check("falls", stats.trend(np.arange(12), np.arange(12), "less"))
+    decision = record.decide()
+    assert decision.verdict == "refuted" and decision.reason.startswith("does not hold under fixed optimizer steps")
+
+
+# --- properties ----------------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=8, max_size=16), st.floats(-2, 2), st.integers(0, 2**32 - 1))
+def test_swapping_the_claimed_direction_swaps_holds_and_refuted(base, shift, seed):
+    x = np.asarray(base)
+    y = x + shift + np.random.default_rng(seed).normal(scale=0.5, size=x.size)
+    forward = verdict_of(stats.paired(y, x, "greater"))
+    backward = verdict_of(stats.paired(y, x, "less"))
+    swap = {"holds": "refuted", "refuted": "holds", "inconclusive": "inconclusive"}
+    assert backward == swap[forward]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.55, 0.95), st.floats(0.6, 1.0))
+def test_a_larger_effect_never_needs_more_seeds(win, informative):
+    smaller = stats.Evidence("test", "sign test", "", 10, "", power=("sign", win, informative))
+    larger = stats.Evidence("test", "sign test", "", 10, "", power=("sign", min(win + 0.04, 0.99), informative))
+    need_small, need_large = stats.seeds_needed(smaller, 0.05), stats.seeds_needed(larger, 0.05)
+    assert need_large <= need_small + 1  # +1: the discreteness of the binomial
+
+
+@settings(max_examples=12, deadline=None)  # multipletests runs gc.collect() per call: few examples
+@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=8))
+def test_holm_equals_statsmodels(pvalues):
+    from statsmodels.stats.multitest import multipletests
+
+    assert holm(pvalues) == pytest.approx(list(multipletests(pvalues, method="holm")[1]))

@@ -141,13 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports.baseline", description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="+", help="results.json files of one profile and device type")
     parser.add_argument("--out", default=str(EXPECTED_DIR), help="directory of the baseline files (claims/expected)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="drop the variants these results do not contain (default: keep them as they were)")
     args = parser.parse_args(argv)
     try:
         document = build_baseline([load_results(p) for p in args.results])
+        path = baseline_path(Path(args.out), document["profile"], document["device"])
+        if path.exists() and not args.fresh:  # a -k run updates its own variants and keeps the others
+            kept = json.loads(path.read_text(encoding="utf-8")).get("variants") or {}
+            document["variants"] = dict(sorted({**kept, **document["variants"]}.items()))
+            document["seed_bases"] = sorted({int(b) for e in document["variants"].values() for b in e["by_seed_base"]})
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    path = baseline_path(Path(args.out), document["profile"], document["device"])
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     counts: dict[str, int] = {}

@@ -503,7 +503,8 @@ def _checks_html(rec: dict) -> str:
         )
     label = rec.get("variant") or rec.get("claim")
     seeds = f" (seeds from {rec.get('seed_base')})" if rec.get("seed_base") else ""
-    return (f"<h4>{_e(label)}{_e(seeds)}</h4>{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+    sentence = f'<p class="meta"><b>sentence:</b> {_e(rec.get("statement"))}</p>' if rec.get("statement") else ""
+    return (f"<h4>{_e(label)}{_e(seeds)}</h4>{sentence}{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
             "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
             "<th>why</th></tr>" + "".join(rows) + "</table>")
 
@@ -725,6 +726,9 @@ def write_report(results: dict, out_dir: str | os.PathLike, figures: dict[str, s
     html_path, json_path = out / "claims.html", out / "results.json"
     _atomic_write(json_path, payload)
     _atomic_write(html_path, page)
+    for stale in figure_dir.glob("*.png") if figure_dir.is_dir() else ():  # figures of an older report
+        if _SHA_RE.fullmatch(stale.stem) and stale.stem not in needed:
+            stale.unlink(missing_ok=True)
     return html_path, json_path
 
 

@@ -294,6 +294,7 @@ def test_write_report_atomic_and_clean(tmp_path):
     # overwrite in place, still no leftovers
     write_report(make_results([]), out)
     assert sorted(p.name for p in out.iterdir()) == ["claims.html", "figures", "results.json"]
+    assert not list((out / "figures").iterdir())  # the old report's figures went with it
     assert not [p for p in out.rglob(".*.tmp")]
     assert "No claims ran" in html_path.read_text(encoding="utf-8")
     assert load_results(json_path)["claims"] == []

@@ -137,21 +137,30 @@ def _mnist_full_arrays(root: str, download: bool) -> tuple[np.ndarray, ...]:
     return tuple(arrays)
 
 
-def load_mnist(spec: DataSpec, device: str | torch.device = "cpu",
-               data_dir: str | os.PathLike | None = None, download: bool = False) -> Split:
-    """The images and labels `spec` names (MNIST or the 8×8 digits), as tensors on `device`."""
-    if spec.name == "mnist5k":
-        x_tr, y_tr, x_te, y_te = _mnist5k_arrays()
-    elif spec.name == "digits":
-        x_tr, y_tr, x_te, y_te = _digits_arrays()
-    elif spec.name == "mnist":
+def _arrays(name: str, data_dir: str | os.PathLike | None, download: bool) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) of a whole dataset, flattened images in [0, 1]."""
+    if name == "mnist5k":
+        return _mnist5k_arrays()
+    if name == "digits":
+        return _digits_arrays()
+    if name == "mnist":
         root = resolve_data_dir(data_dir)
         if root is None:
             raise DatasetUnavailable(_mnist_missing_message(None))
-        x_tr, y_tr, x_te, y_te = _mnist_full_arrays(str(root), download)
-    else:
-        raise ValueError(f"unknown dataset {spec.name!r}: use 'mnist5k', 'mnist' or 'digits'")
+        return _mnist_full_arrays(str(root), download)
+    raise ValueError(f"unknown dataset {name!r}: use 'mnist5k', 'mnist' or 'digits'")
 
+
+def split_sizes(name: str, data_dir: str | os.PathLike | None = None, download: bool = False) -> tuple[int, int]:
+    """(training images, test images) that dataset `name` holds."""
+    _x_tr, y_tr, _x_te, y_te = _arrays(name, data_dir, download)
+    return len(y_tr), len(y_te)
+
+
+def load_mnist(spec: DataSpec, device: str | torch.device = "cpu",
+               data_dir: str | os.PathLike | None = None, download: bool = False) -> Split:
+    """The images and labels `spec` names (MNIST or the 8×8 digits), as tensors on `device`."""
+    x_tr, y_tr, x_te, y_te = _arrays(spec.name, data_dir, download)
     rng = np.random.default_rng(spec.seed)
     train_idx = _take(rng, len(y_tr), spec.n_train, "n_train")
     test_idx = _take(rng, len(y_te), spec.n_test, "n_test")

@@ -94,8 +94,12 @@ def build(spec: ModelSpec) -> nn.Module:
 
 
 def count_params(model_or_spec: nn.Module | ModelSpec) -> int:
-    """Number of trainable parameters."""
-    model = model_or_spec if isinstance(model_or_spec, nn.Module) else build(model_or_spec)
+    """Number of trainable parameters of a model, or of a spec. A spec is built on the meta device: no
+    memory, and no draw from the global random stream (which would change what a claim draws next)."""
+    model = model_or_spec
+    if not isinstance(model, nn.Module):
+        with torch.device("meta"):
+            model = build(model_or_spec)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -159,5 +163,4 @@ def spec_for_budget(make: Callable[[int], ModelSpec], budget: int, tolerance: fl
 
 def count_spec(spec: ModelSpec) -> int:
     """Parameter count of `spec`, built on the meta device (no memory, no RNG use)."""
-    with torch.device("meta"):
-        return count_params(build(spec))
+    return count_params(spec)

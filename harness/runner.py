@@ -17,8 +17,8 @@ import torch
 
 from harness import data, metrics, models, train
 from harness.cache import RunCache, run_key
-from harness.data import Split
-from harness.train import Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
+from harness.data import Split, split_sizes
+from harness.train import FunctionTask, Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
 
 
 @lru_cache(maxsize=None)
@@ -32,20 +32,58 @@ TRAINING_CODE = (train, data, models)
 MEASURING_CODE = (train, data, models, metrics)
 
 
+# Smoke mode (pytest --smoke): every run keeps its model, optimizer, batch size and measurements but
+# is cut to a few optimizer steps on little data, so that the whole path of a long run — data files,
+# model building, training, every measurement — is exercised in seconds. Its numbers mean nothing.
+SMOKE_EPOCHS = 2    # two epochs: records at 0 and after each, so curves, differences and minima have points
+SMOKE_IMAGES = 64   # training and test images at most: two steps per epoch at the smallest batch used (32)
+SMOKE_POINTS = 64   # points of a 1-D function task (the Hessians of C5 grow with them)
+
+
+def smoke_config(config: TrainConfig, available: tuple[int, int] | None = None) -> TrainConfig:
+    """`config` cut for smoke mode: at most SMOKE_EPOCHS epochs on at most SMOKE_IMAGES training and test
+    images (never more than `available`, the dataset's (train, test) sizes) or SMOKE_POINTS points."""
+    data = config.data
+    if isinstance(data, FunctionTask):
+        data = dataclasses.replace(data, n_points=min(data.n_points, SMOKE_POINTS))
+    else:
+        n_train, n_test = available or (SMOKE_IMAGES, SMOKE_IMAGES)
+        data = dataclasses.replace(data, n_train=min(data.n_train or n_train, n_train, SMOKE_IMAGES),
+                                   n_test=min(data.n_test or n_test, n_test, SMOKE_IMAGES))
+    return dataclasses.replace(config, data=data, epochs=min(config.epochs, SMOKE_EPOCHS))
+
+
 @dataclass
 class Runner:
-    """Where and how runs happen: device, cache, data location. `log` keeps each run's provenance."""
+    """Where and how runs happen: device, cache, data location. `log` keeps each run's provenance.
+
+    With `smoke`, every config is cut by `smoke_config` before it trains or loads data (runs.config is
+    the cut one); give it no cache: smoke numbers must never be read as, or mixed with, real runs."""
     device: torch.device = torch.device("cpu")
     cache: RunCache | None = None
     data_dir: str | Path | None = None
     download: bool = False
+    smoke: bool = False
     log: list[dict] = field(default_factory=list)
 
+    def __post_init__(self):
+        if self.smoke and self.cache is not None and self.cache.enabled:
+            raise ValueError("a smoke runner takes no cache: its numbers are not results")
+
+    def _cut(self, config: TrainConfig) -> TrainConfig:
+        if not self.smoke:
+            return config
+        available = None if isinstance(config.data, FunctionTask) else split_sizes(config.data.name, self.data_dir,
+                                                                                    self.download)
+        return smoke_config(config, available)
+
     def split(self, config: TrainConfig) -> Split:
+        config = self._cut(config)
         return load_split(config.data, self.device, self.data_dir, self.download)
 
     def train(self, config: TrainConfig, seeds: list[int], label: str = "") -> Runs:
         """One member per seed, trained together as an ensemble, or loaded from the cache."""
+        config = self._cut(config)
         label = label or config.model.label
         started = time.perf_counter()
         keys = self.run_keys(config, seeds)

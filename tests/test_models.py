@@ -62,3 +62,12 @@ def test_budget_solver_is_closest_and_within_tolerance(depth, budget):
 def test_budget_solver_rejects_nonsense():
     with pytest.raises(ValueError):
         width_for_budget(0, 100)
+
+
+@pytest.mark.parametrize("spec", [MLPSpec(784, (500,), 10), CNNSpec(channels=(16, 32), dense=(50,), kernel=5)])
+def test_counting_a_spec_leaves_the_global_random_stream_alone(spec):
+    """A claim counts parameters for its report rows between draws: counting must not draw."""
+    before = torch.random.get_rng_state()
+    count = count_params(spec)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert count == count_params(build(spec))

@@ -195,3 +195,83 @@ def test_the_controller_says_when_workers_share_gpus(monkeypatch):
                              claims_warnings=[], issue_config_time_warning=lambda w, stacklevel: said.append(str(w)))
     assert devices.configure_device(worker) == torch.device("cuda", 1)  # gw3 -> GPU 3 mod 2
     assert len(said) == 1
+
+
+# --- full MNIST is needed only by the selected claims that train on it ---------------------------
+
+MNIST_OR_NOT_CLAIMS = '''
+import pytest
+
+from harness.train import FunctionTask, TrainConfig
+from harness.models import MLPSpec
+
+
+@pytest.mark.claim(id="curve", statement="a 1-D function claim", sources=["test"], needs_mnist=False)
+def test_curve(runner, record, seed_base):
+    runs = runner.train(TrainConfig(MLPSpec(1, (4,), 1), FunctionTask("sin", 16), epochs=2, lr=1e-2),
+                        record.use_seeds([seed_base]))
+    record.check("final loss", runs.train_loss[0, -1], "<", 1e3)
+
+
+@pytest.mark.claim(id="digits", statement="a claim that says nothing, so it needs MNIST", sources=["test"])
+def test_digits(record):
+    record.check("never reached without MNIST", 1.0, ">=", 0.0)
+'''
+
+
+@pytest.fixture
+def mixed_suite(pytester, monkeypatch):
+    monkeypatch.delenv("CLAIMS_DATA_DIR", raising=False)
+    write_suite(pytester.path, test_fake_mixed=MNIST_OR_NOT_CLAIMS)
+    return pytester
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_full_profile_runs_claims_that_need_no_mnist_without_it(mixed_suite, workers):
+    result = mixed_suite.runpytest("claims", "--profile", "full", "-k", "curve", "--report-dir", "reports",
+                                   "--no-cache", *workers)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:] + result.stderr.str()[-2000:]
+    result.assert_outcomes(passed=1)
+
+
+def test_full_profile_checks_mnist_when_a_selected_claim_needs_it(mixed_suite):
+    error = usage_error(mixed_suite, "--profile", "full")  # both selected: test_digits says nothing, so needs it
+    assert error.startswith("ERROR: --profile full needs full MNIST:") and "no --data-dir given" in error
+    error = usage_error(mixed_suite, "--profile", "full", "-k", "digits", "--collect-only")
+    assert error.startswith("ERROR: --profile full needs full MNIST:")
+
+
+def test_under_xdist_missing_mnist_stops_the_session_with_the_same_message(mixed_suite):
+    """Only workers collect under xdist; a worker's usage error would show as an internal error, so the
+    workers run nothing and the controller stops with the message (exit code: interrupted)."""
+    result = mixed_suite.runpytest("claims", "--profile", "full", "-n", "2", "--report-dir", "reports", "--no-cache")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*Interrupted: --profile full needs full MNIST: full MNIST not found*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_the_default_profile_never_checks_full_mnist(mixed_suite):
+    result = mixed_suite.runpytest("claims", "-k", "digits", "--collect-only", "-q", "--report-dir", "reports")
+    assert result.ret == pytest.ExitCode.OK
+
+
+# --- --smoke ------------------------------------------------------------------------------------
+
+def test_smoke_runs_the_full_profile(suite, tmp_path):
+    mnist_dir(tmp_path)
+    result = suite.runpytest("claims", "--smoke", "--data-dir", str(tmp_path), "--collect-only",
+                             "--report-dir", "reports")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["claims: profile=full *"])
+    assert suite.runpytest("claims", "--smoke", "--profile", "full", "--data-dir", str(tmp_path), "--collect-only",
+                           "--report-dir", "reports").ret == pytest.ExitCode.OK
+
+
+def test_smoke_with_another_profile_is_a_usage_error(suite):
+    assert usage_error(suite, "--smoke", "--profile", "cpu") == ("ERROR: --smoke runs the full profile's settings for "
+                                                                 "a few steps: drop --profile cpu")
+
+
+def test_smoke_needs_mnist_like_the_full_profile(suite, monkeypatch):
+    monkeypatch.delenv("CLAIMS_DATA_DIR", raising=False)
+    assert usage_error(suite, "--smoke").startswith("ERROR: --profile full needs full MNIST:")

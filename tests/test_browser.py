@@ -96,10 +96,6 @@ def open_headless(executable: str, page: Path, profile: Path) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
-@pytest.mark.xfail(strict=True, raises=PageLacksContract, reason=(
-    "until the report page carries its contract (issue 14, lead's part): today's summary is "
-    "<table class=\"summary\"> without data-claim rows and figures are <img> without class=\"figure\". "
-    "Strict: when the page passes, remove this marker"))
 def test_the_page_in_a_real_browser(tmp_path):
     executable = browser()
     if executable is None:

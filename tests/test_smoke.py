@@ -63,11 +63,6 @@ def test_a_smoke_runner_takes_no_cache(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "until the verdict layer gives no verdicts under --smoke (issue 14, lead's part): on this branch refuted "
-    "checks and strict expected failures that pass fail the session, and gradient_norm[drops_early-003] "
-    "errors on a NaN statistic (its iteration-200 window is empty after a few steps). Strict: when the "
-    "session exits 0, remove this marker"))
 def test_every_full_variant_runs_under_smoke(tmp_path):
     """pytest claims --smoke on synthetic full-MNIST files exits 0: every variant ran end to end."""
     write_mnist(tmp_path / "data", n_train=2 * SMOKE_IMAGES, n_test=SMOKE_IMAGES)

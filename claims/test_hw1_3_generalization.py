@@ -308,7 +308,7 @@ def test_interpolation(settings, profile, runner, record):
     seeds = record.seeds(s.pairs)
     data = DataSpec(profile.mnist, s.n_train, None, seed=record.seed_base)
     first, second = (runner.train(batch_config(s.model, data, *end), seeds) for end in (s.a, s.b))
-    partner = [i if s.shared_init else (i + 1) % s.pairs for i in range(s.pairs)]  # distinct seeds: independent pairs
+    partner = [i if s.shared_init else (i + 1) % len(seeds) for i in range(len(seeds))]  # distinct seeds: independent pairs
     split = runner.split(first.config)
     lines = [runner.measure(metrics.line_metrics, first.config, first.member_params(i), second.member_params(j), ALPHAS, split)
              for i, j in enumerate(partner)]

@@ -88,10 +88,14 @@ def open_headless(executable: str, page: Path, profile: Path) -> dict:
     """What the probe saw when headless Chromium loaded `page`."""
     probed = page.with_name("probed.html")
     probed.write_text(page.read_text() + PROBE)
-    done = subprocess.run([executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                           f"--user-data-dir={profile}", "--window-size=1280,4000", "--virtual-time-budget=10000",
-                           "--dump-dom", probed.as_uri()], capture_output=True, text=True, timeout=120)
-    found = re.search(r'<pre id="browser-probe">(.*?)</pre>', done.stdout, re.S)
+    for attempt in range(3):  # a cold first start of Chromium on a loaded machine can exit before the page loads
+        done = subprocess.run([executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                               f"--user-data-dir={profile}-{attempt}", "--window-size=1280,4000",
+                               "--virtual-time-budget=10000", "--dump-dom", probed.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+        found = re.search(r'<pre id="browser-probe">(.*?)</pre>', done.stdout, re.S)
+        if found:
+            break
     assert found, f"the probe did not report (exit {done.returncode}): {done.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
 

@@ -140,7 +140,7 @@ def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
             c.status = "supports" if e.supports else "against" if e.against else "undecided"
             c.why = {"supports": f"threshold met ({e.summary})", "against": f"against the sentence: {e.summary}",
                      "undecided": f"threshold missed, not beyond a threshold against the sentence ({e.summary})"}[c.status]
-        elif e.kind == "none":
+        elif e.no_information:  # a tie, everything censored, or a check that could not be made ("none")
             c.status, c.why = "undecided", f"no information: {e.no_information}"
         elif e.kind == "equivalence":
             if c.p_holm < alpha:
@@ -151,8 +151,6 @@ def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
             else:
                 c.status, c.why = "undecided", (f"neither equivalence (TOST p = {_fmt_p(e.p)}, Holm {_fmt_p(c.p_holm)}) "
                                                 f"nor a difference (p = {_fmt_p(e.p_opposite)}); {e.effect}")
-        elif e.no_information:
-            c.status, c.why = "undecided", f"no information: {e.no_information}"
         elif c.p_holm < alpha:
             c.status, c.why = "supports", f"p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)}); {e.effect}"
         elif c.p_opposite_holm < alpha:

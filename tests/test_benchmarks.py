@@ -177,3 +177,85 @@ def test_hessian_spectra_100_nets(benchmark):
     harness_fn = lambda: torch.linalg.eigvalsh(loss_hessians(config, runs.params, split.x_train, split.y_train))  # noqa: E731
     compare(benchmark, "100 Hessian spectra, 151 params", harness_fn, lambda: _baseline_hessians(runs, split),
             rounds=1)
+
+
+# --- the suite's three costliest kinds of work (issue 13): harness vs the reports' plain loop ---------
+
+def sgemm_peak_gflops(n: int = 1024, rounds: int = 5) -> float:
+    """This machine's measured single-precision matmul rate, for the 'fraction of peak' of the MLP cases."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    return 2 * n**3 / best_of(lambda: a @ b, rounds) / 1e9
+
+
+def mlp_training_flops(spec: MLPSpec, samples_per_step: int, steps: int, members: int) -> float:
+    """Forward + backward matmul FLOPs: 3 matmuls of 2·in·out per sample and layer."""
+    sizes = (spec.in_dim, *spec.hidden, spec.out_dim)
+    per_sample = sum(6 * a * b for a, b in zip(sizes, sizes[1:]))
+    return per_sample * samples_per_step * steps * members
+
+
+def plain_loop(spec, seed: int, x, y, loss_fn, steps_or_epochs: int, batch_size: int | None, lr: float):
+    """One nn.Module, Adam, a loop: full batch when batch_size is None (steps), else a DataLoader (epochs)."""
+    torch.manual_seed(seed)
+    model = build(spec)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = ([(x, y)] * steps_or_epochs if batch_size is None else
+               (b for _ in range(steps_or_epochs) for b in DataLoader(TensorDataset(x, y), batch_size=batch_size,
+                                                                     shuffle=True)))
+    for xb, yb in batches:
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        optimizer.step()
+    return model
+
+
+def report_ratio(benchmark, name: str, ratio: float, flops: float | None = None) -> None:
+    if flops is None:
+        return
+    peak = sgemm_peak_gflops()
+    achieved = flops / benchmark.stats.stats.min / 1e9
+    benchmark.extra_info.update(gflops=round(achieved, 2), sgemm_peak_gflops=round(peak, 1),
+                                fraction_of_peak=round(achieved / peak, 4))
+    print(f"{name}: {achieved:.2f} GFLOP/s = {achieved / peak:.1%} of this machine's sgemm peak ({peak:.0f} GFLOP/s)")
+
+
+def test_function_fit_ensemble(benchmark):
+    """C1's shape: 12 members of a 1-190-1 tanh net (571 parameters), 200 points, full-batch Adam, 300 steps."""
+    from harness.train import FunctionTask
+
+    spec = MLPSpec(1, (190,), 1, "tanh")
+    config = TrainConfig(model=spec, data=FunctionTask("sin", 200), epochs=300, lr=1e-3, record_every=10)
+    split = load_split(config.data, "cpu")
+    seeds = list(range(12))
+    ratio = compare(benchmark, "function-fit ensemble (12 x 571 params, 300 steps)",
+                    lambda: train_ensemble(config, seeds, split),
+                    lambda: [plain_loop(spec, s, split.x_train, split.y_train, nn.MSELoss(), 300, None, 1e-3)
+                             for s in seeds], rounds=3)
+    report_ratio(benchmark, "function-fit ensemble", ratio, mlp_training_flops(spec, 200, 300, 12))
+
+
+def test_small_mlp_sweep_batch_32(benchmark):
+    """C10/C11's shape: 4 seeds of MLP 784-32-10, 4000 images, batch 32, 1 epoch (125 steps each)."""
+    config, split, _ = mlp_case((32,), n_train=4000, epochs=1, batch_size=32)
+    x = split.x_train.flatten(1)
+    seeds = list(range(4))
+    ratio = compare(benchmark, "small-MLP sweep point (4 x 784-32-10, batch 32)",
+                    lambda: train_ensemble(config, seeds, split),
+                    lambda: [plain_loop(config.model, s, x, split.y_train, nn.CrossEntropyLoss(), 1, 32, 1e-3)
+                             for s in seeds], rounds=3)
+    report_ratio(benchmark, "small-MLP sweep", ratio, mlp_training_flops(config.model, 32, 125, 4))
+
+
+def test_cnn_ensemble(benchmark):
+    """C2's shape: 4 seeds of a 2-conv CNN (16, 32 channels, k3), 1000 images, batch 32, 1 epoch."""
+    from harness.models import CNNSpec
+
+    spec = CNNSpec(channels=(16, 32), kernel=3)
+    config = TrainConfig(model=spec, data=DataSpec(n_train=1000, n_test=500), epochs=1, lr=1e-3, batch_size=32,
+                         record_every=1)
+    split = load_split(config.data, "cpu")
+    seeds = list(range(4))
+    compare(benchmark, "CNN ensemble (4 x conv[16, 32], batch 32)", lambda: train_ensemble(config, seeds, split),
+            lambda: [plain_loop(spec, s, split.x_train, split.y_train, nn.CrossEntropyLoss(), 1, 32, 1e-3)
+                     for s in seeds], rounds=2)

@@ -63,6 +63,7 @@ class Record:
         self.notes: list[str] = []
         self.decision: Decision | None = None
         self.fidelity: dict | None = None  # what the variant tests and how faithfully (claims/fidelity.py)
+        self.claim_statement = statement   # the claim's sentence; `statement` may be a variant's own
 
     # --- what a claim calls ---------------------------------------------------------------
     def setting(self, settings: Any = None, **extra: Any) -> None:
@@ -138,6 +139,7 @@ class Record:
     def to_dict(self) -> dict:
         decision = self.decision
         return {"claim": self.claim, "variant": self.variant, "title": self.title, "statement": self.statement,
+                "claim_statement": self.claim_statement,
                 "sources": self.sources, "settings": self.settings, "profile": self.profile,
                 "device": self.device, "seed_base": self.seed_base, "seeds": self.seed_list,
                 "verdict_reason": decision.reason if decision else None, "fidelity": self.fidelity,

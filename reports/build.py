@@ -601,7 +601,8 @@ def _claim_html(claim: str, records: list[dict], anchor: str, figures: dict[str,
     ref = f"{first.get('ref')} " if first.get("ref") else ""
     out = [f'<section class="claim" id="{anchor}" data-claim="{_e(claim)}">',
            f"<h2>{_e(ref)}{_e(claim)}" + (f" \u2014 {_e(first.get('title'))}" if first.get("title") else "") + "</h2>"]
-    statements = list(dict.fromkeys(str(r.get("statement")) for r in records if r.get("statement")))
+    statements = list(dict.fromkeys(str(r.get("claim_statement") or r.get("statement")) for r in records
+                                    if r.get("claim_statement") or r.get("statement")))
     for statement in statements[:1]:
         out.append(f'<p class="statement">{_e(statement)}</p>')
     sources = list(dict.fromkeys(str(s) for r in records for s in (r.get("sources") or [])))

@@ -120,6 +120,18 @@ def _fmt_p(p: float | None) -> str:
     return "–" if p is None else f"{p:.2g}"
 
 
+_WHY = {  # (evidence kind, status) -> why, for the tests; p_opp is the opposite-direction (or difference) test's p
+    ("test", "supports"): "p = {p} (Holm {p_holm}); {effect}",
+    ("test", "against"): "the opposite: p = {p_opp} (Holm {p_opp_holm}); {effect}",
+    ("test", "undecided"): "not significant: p = {p} (Holm {p_holm}); {effect}",
+    ("equivalence", "supports"): "equivalent: TOST p = {p} (Holm {p_holm})",
+    ("equivalence", "against"): "not equivalent and different: TOST p = {p}, difference p = {p_opp} "
+                                "(Holm {p_opp_holm}); {effect}",
+    ("equivalence", "undecided"): "neither equivalence (TOST p = {p}, Holm {p_holm}) nor a difference "
+                                  "(p = {p_opp}); {effect}",
+}
+
+
 def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
     """The verdict of one variant from its checks (which it annotates in place)."""
     if not checks:
@@ -142,22 +154,10 @@ def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
                      "undecided": f"threshold missed, not beyond a threshold against the sentence ({e.summary})"}[c.status]
         elif e.no_information:  # a tie, everything censored, or a check that could not be made ("none")
             c.status, c.why = "undecided", f"no information: {e.no_information}"
-        elif e.kind == "equivalence":
-            if c.p_holm < alpha:
-                c.status, c.why = "supports", f"equivalent: TOST p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)})"
-            elif c.p_opposite_holm < alpha:
-                c.status, c.why = "against", (f"not equivalent and different: TOST p = {_fmt_p(e.p)}, difference "
-                                              f"p = {_fmt_p(e.p_opposite)} (Holm {_fmt_p(c.p_opposite_holm)}); {e.effect}")
-            else:
-                c.status, c.why = "undecided", (f"neither equivalence (TOST p = {_fmt_p(e.p)}, Holm {_fmt_p(c.p_holm)}) "
-                                                f"nor a difference (p = {_fmt_p(e.p_opposite)}); {e.effect}")
-        elif c.p_holm < alpha:
-            c.status, c.why = "supports", f"p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)}); {e.effect}"
-        elif c.p_opposite_holm < alpha:
-            c.status, c.why = "against", (f"the opposite: p = {_fmt_p(e.p_opposite)} (Holm "
-                                          f"{_fmt_p(c.p_opposite_holm)}); {e.effect}")
-        else:
-            c.status, c.why = "undecided", f"not significant: p = {_fmt_p(e.p)} (Holm {_fmt_p(c.p_holm)}); {e.effect}"
+        else:  # a test or an equivalence test: the same rule, in the words of each
+            c.status = "supports" if c.p_holm < alpha else "against" if c.p_opposite_holm < alpha else "undecided"
+            c.why = _WHY[e.kind, c.status].format(p=_fmt_p(e.p), p_holm=_fmt_p(c.p_holm), p_opp=_fmt_p(e.p_opposite),
+                                                  p_opp_holm=_fmt_p(c.p_opposite_holm), effect=e.effect)
         if c.status == "undecided" and e.kind in ("test", "equivalence") and not e.no_information:
             c.seeds_needed = seeds_needed(e, level)
             c.why += (f"; ≈ {c.seeds_needed} would decide it at the observed effect (80% power)" if c.seeds_needed

@@ -487,6 +487,12 @@ def _variants_html(records: list[dict]) -> str:
     return f'<table class="variants">{head}{"".join(rows)}</table>'
 
 
+def _record_label(rec: dict) -> str:
+    """A record's name on the page: its variant, and its seed base when that is not 0."""
+    seeds = f" (seeds from {rec.get('seed_base')})" if rec.get("seed_base") else ""
+    return f"{rec.get('variant') or rec.get('claim')}{seeds}"
+
+
 def _checks_html(rec: dict) -> str:
     checks = [c for c in rec.get("checks") or [] if isinstance(c, dict)]
     if not checks:
@@ -501,10 +507,8 @@ def _checks_html(rec: dict) -> str:
             f'<td class="s-{_e(c.get("status"))}">{_e(c.get("status"))}</td><td>{_e(c.get("why"))}'
             f'{"<br><span class=meta>" + _e(c.get("detail")) + "</span>" if c.get("detail") else ""}</td></tr>'
         )
-    label = rec.get("variant") or rec.get("claim")
-    seeds = f" (seeds from {rec.get('seed_base')})" if rec.get("seed_base") else ""
     sentence = f'<p class="meta"><b>sentence:</b> {_e(rec.get("statement"))}</p>' if rec.get("statement") else ""
-    return (f"<h4>{_e(label)}{_e(seeds)}</h4>{sentence}{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+    return (f"<h4>{_e(_record_label(rec))}</h4>{sentence}{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
             "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
             "<th>why</th></tr>" + "".join(rows) + "</table>")
 
@@ -555,8 +559,7 @@ def _figures_html(records: list[dict], figures: dict[str, str]) -> str:
                 continue
             key = str(fig.get("sha256") or "")
             entry = seen.setdefault(key, {"title": fig.get("title"), "variants": [], "data": fig.get("png_base64")})
-            label = str(rec.get("variant") or rec.get("claim")) + (f" (seeds from {rec.get('seed_base')})"
-                                                                    if rec.get("seed_base") else "")
+            label = _record_label(rec)
             if label not in entry["variants"]:
                 entry["variants"].append(label)
     out = []
@@ -577,9 +580,7 @@ def _figures_html(records: list[dict], figures: dict[str, str]) -> str:
 def _provenance_html(records: list[dict]) -> str:
     out = []
     for rec in records:
-        label = str(rec.get("variant") or rec.get("claim")) + (f" (seeds from {rec.get('seed_base')})"
-                                                                if rec.get("seed_base") else "")
-        parts = [f"<h4>{_e(label)}</h4>", f'<p class="meta mono">{_e(rec.get("nodeid"))}</p>']
+        parts = [f"<h4>{_e(_record_label(rec))}</h4>", f'<p class="meta mono">{_e(rec.get("nodeid"))}</p>']
         settings = rec.get("settings")
         if isinstance(settings, dict) and settings:
             parts.append(_kv_table(settings.items(), cls="settings"))

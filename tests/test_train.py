@@ -139,15 +139,15 @@ def test_runner_trains_once_then_reads_the_cache(tmp_path):
 
 
 def test_a_seed_in_another_ensemble_is_another_run(tmp_path):
-    """Seed 3 of the ensemble [3, 4, 5] and seed 3 trained alone differ in their last bits (fused Adam's
-    scalar tail, small batched matmuls); the cache must not serve one for the other, or a claim's
-    numbers would depend on which claim trained the seed first."""
+    """Seed 3 of the ensemble [3, 4, 5] and seed 3 trained alone may differ in their last bits (fused Adam's
+    scalar tail, small batched matmuls, vmap's grouped convolutions); the cache must not serve one for the
+    other, or a claim's numbers would depend on which claim trained the seed first."""
     runner = Runner(cache=RunCache(tmp_path))
-    together = runner.train(FUNCTION, [3, 4, 5])
-    alone = runner.train(FUNCTION, [3])
+    together = runner.train(MNIST_CNN, [3, 4, 5])
+    alone = runner.train(MNIST_CNN, [3])
     assert alone.cached == [False]
     assert not torch.equal(alone.flat_params()[0], together.flat_params()[0])  # why the key names the ensemble
-    assert torch.equal(runner.train(FUNCTION, [3]).flat_params(), alone.flat_params())
+    assert torch.equal(runner.train(MNIST_CNN, [3]).flat_params(), alone.flat_params())
 
 
 def test_memo_computes_once_and_keys_on_inputs(tmp_path):

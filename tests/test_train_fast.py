@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.data import DataSpec
-from harness.models import MLPSpec
+from harness.models import CNNSpec, MLPSpec, build
 from harness.train import (FunctionTask, TrainConfig, _activate_, _losses, _stacked_forward, _stacked_params,
                            _training_layout, load_split, mlp_losses_and_grads, train_ensemble)
 
@@ -71,3 +71,24 @@ def test_hand_written_training_equals_autograd_training(config):
         torch.testing.assert_close(p, reference.params[name], rtol=1e-3, atol=1e-5)
     if config.record_steps:
         np.testing.assert_allclose(fast.grad_norm, reference.grad_norm, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec", [CNNSpec(channels=(4, 6), kernel=3), CNNSpec(channels=(3,), dense=(5, 7), kernel=4),
+                                  CNNSpec(channels=(4, 5), dense=(6,), kernel=5, padding="valid", activation="tanh")],
+                         ids=["same-k3", "even-kernel-dense", "valid-k5-tanh"])
+@pytest.mark.parametrize("per_member", [True, False], ids=["own-batches", "shared-batch"])
+def test_grouped_cnn_forward_equals_each_member_module(spec, per_member):
+    """The grouped-convolution ensemble forward gives each member's nn.Module output (and gradient)."""
+    config = TrainConfig(model=spec, data=DataSpec(), epochs=1, lr=1e-3)
+    base, params = _stacked_params(config, [1, 2, 3], "cpu")
+    x = torch.rand(3, 5, 1, 28, 28) if per_member else torch.rand(5, 1, 28, 28)
+    out = _stacked_forward(spec, base)(params, x, per_member)
+    out.square().sum().backward()
+    for m in range(3):
+        module = build(spec)
+        module.load_state_dict({k: v[m].detach() for k, v in params.items()})
+        expected = module(x[m] if per_member else x)
+        torch.testing.assert_close(out[m], expected, rtol=1e-5, atol=1e-6)
+        expected.square().sum().backward()
+        for name, p in module.named_parameters():
+            torch.testing.assert_close(params[name].grad[m], p.grad, rtol=1e-4, atol=1e-5)

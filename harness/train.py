@@ -30,6 +30,7 @@ from harness.data import DataSpec, Split, function_data, load_mnist, shuffle_lab
 from harness.models import ACTIVATIONS, CNNSpec, MLPSpec, ModelSpec, build
 
 EVAL_CHUNK = 2048  # rows per forward pass when evaluating a whole split (bounds memory)
+CNN_EVAL_IMAGES = 256  # images per CNN forward pass, all members together: 0.22 s for 4 x 1000 C2 images against 1.16 s at 2048 per member (cache)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ def _grouped_cnn_forward(spec: CNNSpec, base: nn.Module):
         for w, b in convs:
             weight = params[w]
             h = F.conv2d(h, weight.flatten(0, 1), params[b].flatten(), padding=spec.padding, groups=members)
-            h = F.max_pool2d(activation(h), 2)
+            # channels-last again: with one input channel and one member the convolution may answer in NCHW
+            h = F.max_pool2d(activation(h).contiguous(memory_format=torch.channels_last), 2)
         h = h.reshape(h.shape[0], members, -1).transpose(0, 1)  # (members, batch, C·H·W), each member's (C, H, W) order
         for i, (w, b) in enumerate(dense):
             h = torch.baddbmm(params[b].unsqueeze(1), h, params[w].transpose(1, 2))
@@ -323,30 +325,24 @@ def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Ten
              per_member_inputs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression. With
     `per_member_inputs`, x and y are (members, N, ...): member i is evaluated on its own subset.
-
-    Member by member, EVAL_CHUNK rows at a time: each member's numbers then come from the same
-    computation whatever the size of its ensemble, without copying the shared input per member."""
+    Rows go through in chunks (bounded memory; CNNs in small ones, which stay in cache)."""
     members = next(iter(params.values())).shape[0]
     loss_sum = torch.zeros(members, device=x.device, dtype=torch.float64)
     correct = torch.zeros(members, device=x.device, dtype=torch.float64)
     per_member_labels = per_member_inputs or (config.loss == "cross_entropy" and y.dim() == 2)  # (members, N)
     n = x.shape[1] if per_member_inputs else len(x)
-    # MLPs: all members in one batched matmul per layer (each member's rows are its own gemm, so its bits do
-    # not depend on the ensemble; tested). Other models member by member: vmap's grouped convolutions would
-    # round a member differently in another ensemble size.
-    groups = [slice(0, members)] if isinstance(config.model, MLPSpec) else [slice(m, m + 1) for m in range(members)]
-    for group in groups:
-        member = {name: p[group] for name, p in params.items()}
-        inputs = x[group] if per_member_inputs else x
-        labels = y[group] if per_member_labels else y
-        for start in range(0, n, EVAL_CHUNK):
-            rows = slice(start, start + EVAL_CHUNK)
-            xb = inputs[:, rows] if per_member_inputs else inputs[rows]
-            yb = labels[:, rows] if per_member_labels else labels[rows]
-            out = forward(member, xb, per_member=per_member_inputs)
-            loss_sum[group] += _losses(config, out, yb).double() * out.shape[1]
-            if config.loss == "cross_entropy":
-                correct[group] += (out.argmax(-1) == yb).sum(-1).double()
+    # All members in one pass, as in training. An MLP member's rows are its own gemm, so its bits do not
+    # depend on the ensemble (tested); a CNN member's grouped convolution may round differently in another
+    # ensemble size, like its training does (the run cache keys the whole ensemble for that reason).
+    chunk = max(16, CNN_EVAL_IMAGES // members) if isinstance(config.model, CNNSpec) else EVAL_CHUNK
+    for start in range(0, n, chunk):
+        rows = slice(start, start + chunk)
+        xb = x[:, rows] if per_member_inputs else x[rows]
+        yb = y[:, rows] if per_member_labels else y[rows]
+        out = forward(params, xb, per_member=per_member_inputs)
+        loss_sum += _losses(config, out, yb).double() * out.shape[1]
+        if config.loss == "cross_entropy":
+            correct += (out.argmax(-1) == yb).sum(-1).double()
     acc = correct / n if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
     return loss_sum / n, acc
 

@@ -237,6 +237,7 @@ table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
 th{background:var(--bg2);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.costliest{font-weight:bold}
 table.facts th{width:9em}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;white-space:nowrap}
 .b-holds{background:var(--holds)}.b-refuted{background:var(--refuted)}.b-inconclusive{background:#8a6d00}.b-error{background:var(--error)}.b-skipped,.b-smoke{background:var(--skipped)}.b-other{background:#444}
@@ -399,8 +400,17 @@ def _sum(records: list[dict], key: str) -> float | None:
     return sum(values) if values else None
 
 
+def _cached_runs(records: list[dict]) -> str:
+    """'cached/total' training runs and measurements of a claim's records: its CPU time is a cold cost
+    only when nothing came from the run cache."""
+    runs = [run for r in records for run in (r.get("runs") or []) if isinstance(run, dict)]
+    return f"{sum(1 for run in runs if run.get('cached') is True)}/{len(runs)}" if runs else DASH
+
+
 def _summary_html(groups: list[tuple[str, list[dict]]], anchors: dict[str, str]) -> str:
     rows = []
+    cpu = {claim: _sum(records, "cpu_s") or 0.0 for claim, records in groups}
+    costliest = max(cpu, key=cpu.get) if any(cpu.values()) else None
     for claim, records in groups:
         counts = Counter(str(r.get("verdict") or "error") for r in records)
         cells = "".join(f'<td class="num c-{v}">{counts[v] or ""}</td>' for v in ("holds", "refuted", "inconclusive", "error"))
@@ -411,12 +421,15 @@ def _summary_html(groups: list[tuple[str, list[dict]]], anchors: dict[str, str])
             f'<td>{_e(records[0].get("ref"))}</td><td><a href="#{anchors[claim]}">{_e(claim)}</a></td>'
             f"<td>{_e(records[0].get('title'))}</td><td class=\"num\">{len(_variants(records))}</td>{cells}"
             f'<td class="num">{changed or ""}</td>'
-            f'<td class="num">{_e(_fmt_duration(_sum(records, "cpu_s")))}</td>'
+            + ('<td class="num costliest" title="the costliest claim of this run">' if claim == costliest
+               else '<td class="num">') +
+            f'{_e(_fmt_duration(_sum(records, "cpu_s")))}</td>'
+            f'<td class="num">{_e(_cached_runs(records))}</td>'
             f'<td class="num">{_e(_fmt_duration(_sum(records, "duration_s")))}</td></tr>'
         )
     return (
         '<table id="summary"><tr><th></th><th>claim</th><th>title</th><th>variants</th><th>holds</th><th>refuted</th>'
-        "<th>inconclusive</th><th>error</th><th>changed</th><th>CPU time</th><th>wall time</th></tr>"
+        "<th>inconclusive</th><th>error</th><th>changed</th><th>CPU time</th><th>runs cached</th><th>wall time</th></tr>"
         + "".join(rows) + "</table>"
     )
 

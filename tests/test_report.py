@@ -453,3 +453,15 @@ if given is not None:
             "h4", "/h4", "details", "/details", "summary", "/summary", "br", "ul", "/ul", "li", "/li",
         }
         assert tags <= allowed, tags - allowed
+
+
+def test_summary_shows_each_claims_cpu_time_cached_runs_and_the_costliest():
+    cheap = make_record("random_labels", "a", cpu_s=5.0,
+                        runs=[{"label": "r", "key": "k1", "seeds": [0], "cached": True, "seconds": 0.1}])
+    costly = make_record("param_count", "b", cpu_s=95.0,
+                         runs=[{"label": "r", "key": "k2", "seeds": [0], "cached": False, "seconds": 90.0},
+                               {"label": "s", "key": "k3", "seeds": [0], "cached": True, "seconds": 0.2}])
+    page = render_html(make_results([cheap, costly]))
+    rows = dict(re.findall(r'<tr data-claim="([^"]+)"[^>]*>(.*?)</tr>', page))
+    assert "1/1" in rows["random_labels"] and "1/2" in rows["param_count"]
+    assert 'costliest' in rows["param_count"] and 'costliest' not in rows["random_labels"]

@@ -184,16 +184,16 @@ Q001_COMPARABLE = Quote("001", "§1-2", "Because the network structures are simi
 
 C1_POINTS_CPU = "200 evenly spaced training points on [-1, 1], full batch (no report states the number or the batch)"
 C1_POINTS_FULL = "unstated: 1000 evenly spaced training points, full batch"
-C1_SEEDS = "12 seeds per depth (the reports: one run each)"
-C1_STEPS_003_CPU = "STEPS_003 full-batch steps (003's cap: 25000 epochs; its 1-layer sinc model converged at 2186)"
-C1_STEPS_004_CPU = "STEPS_004 full-batch steps (004: epochs not given)"
+C1_SEEDS = "8 seeds per depth (the reports: one run each)"
+C1_STEPS_003_CPU = "6000 full-batch steps (003's cap: 25000 epochs; its 1-layer sinc model converged at 2186)"
+C1_STEPS_004_CPU = "6000 full-batch steps (004: epochs not given)"
 C1_FITTED = ("'converged' read as MSE <= 1% of the target's variance (003: 'a near-zero loss'); 'no longer decreases' "
              "as the budget gate (loss fell < 5% over the last 20% of the budget)")
 C1_LR_003 = "1-layer net at lr 1.2e-3 like the deeper ones (003: 1.1e-3)"
 C1_001_UNSTATED = "unstated by 001: width 20 at every depth (001 gives no widths or counts), full-batch SGD lr 0.1"
 C2_MNIST_CPU = "1000 training / 500 test images of the offline 5000-image MNIST subset, one subset per seed base"
 C2_RECIPE = "unstated: Adam lr 1e-3, batch 32, weight decay 1e-4 (003's), kernel 3"
-C2_EPOCHS_CPU = "CNN_EPOCHS epochs at batch 32 = CNN_STEPS steps (004: epochs not given)"
+C2_EPOCHS_CPU = "5 epochs at batch 32 = 160 steps (004: epochs not given)"
 
 
 def _fidelity(tag, quotes, cpu, full, condition="", misattributed="") -> Fidelity:
@@ -213,7 +213,7 @@ FIDELITY: dict[str, Fidelity] = {
         ("'similar' = final MSEs equal within 1% of the target's variance", C1_LR_003, C1_POINTS_FULL)),
     "function_fit_depth[sign_sin-003-deepest_faster]": _fidelity(
         SCALED, (Q003_SGN_EPOCHS, Q003_SGN_ONLY, Q003_SGN_DEEPEST),
-        ("STEPS_003_SGN full-batch steps (003's cap: 25000 epochs; its 7-layer model converged at 8146)", C1_FITTED,
+        ("10000 full-batch steps (003's cap: 25000 epochs; its 7-layer model converged at 8146)", C1_FITTED,
          C1_POINTS_CPU, C1_SEEDS),
         (C1_FITTED, C1_POINTS_FULL)),
     "function_fit_depth[abs_sinc-004-lower_loss]": _fidelity(
@@ -236,11 +236,11 @@ FIDELITY: dict[str, Fidelity] = {
                   "'極少數節點'"),
     "function_fit_depth[sin-001-deeper_better]": _fidelity(
         SCALED, (Q001_DEEPER, Q001_SETUP),
-        (C1_001_UNSTATED, "STEPS_001 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
+        (C1_001_UNSTATED, "4000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
         (C1_001_UNSTATED, "unstated: 25000 full-batch steps", C1_POINTS_FULL)),
     "function_fit_depth[sign_sin-001-deeper_better]": _fidelity(
         SCALED, (Q001_DEEPER, Q001_SETUP),
-        (C1_001_UNSTATED, "STEPS_001 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
+        (C1_001_UNSTATED, "4000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
         (C1_001_UNSTATED, "unstated: 25000 full-batch steps", C1_POINTS_FULL)),
 
     # --- C2 cnn_depth: deep vs shallow networks on MNIST at equal parameter count ---------------------------------
@@ -265,8 +265,8 @@ FIDELITY: dict[str, Fidelity] = {
          "'comparable' = training accuracies within ±1 percentage point")),
     "cnn_depth[dnn_depth-mnist-004]": _fidelity(
         EXTENSION, (Q004_DNN_SLOWER,),
-        ("MLPs with 1/3/6 hidden layers at ~25,450 parameters (784-32-10 and its equal-budget deeper kin)",
-         "1000 training / 500 test images", "DNN_EPOCHS epochs, batch 32, Adam lr 1e-3, weight decay 1e-4"),
+        ("MLPs with 1 and 6 hidden layers at ~25,450 parameters (784-32-10 and 784-27x6-10)",
+         "1000 training / 500 test images", "25 epochs, batch 32, Adam lr 1e-3, weight decay 1e-4"),
         ("the same MLPs on all of MNIST, 20 epochs",),
         condition="004 gives no depth, width, budget or task for the DNNs it 'also tried': the MLP family, budget and "
                   "training are the suite's; '有時候' (sometimes) is tested as 'in this regime'"),

@@ -191,7 +191,7 @@ C1_FITTED = ("'converged' read as MSE <= 1% of the target's variance (003: 'a ne
              "as the budget gate (loss fell < 5% over the last 20% of the budget)")
 C1_LR_003 = "1-layer net at lr 1.2e-3 like the deeper ones (003: 1.1e-3)"
 C1_001_UNSTATED = "unstated by 001: width 20 at every depth (001 gives no widths or counts), full-batch SGD lr 0.1"
-C2_MNIST_CPU = "1000 training / 500 test images of the offline 5000-image MNIST subset, one subset per seed base"
+C2_MNIST_CPU = "1000 training / 500 test images of the offline 5000-image MNIST subset, drawn by each seed"
 C2_RECIPE = "unstated: Adam lr 1e-3, batch 32, weight decay 1e-4 (003's), kernel 3"
 C2_EPOCHS_CPU = "5 epochs at batch 32 = 160 steps (004: epochs not given)"
 

@@ -186,7 +186,7 @@ C1_POINTS_CPU = "200 evenly spaced training points on [-1, 1], full batch (no re
 C1_POINTS_FULL = "unstated: 1000 evenly spaced training points, full batch"
 C1_SEEDS = "8 seeds per depth (the reports: one run each)"
 C1_STEPS_003_CPU = "6000 full-batch steps (003's cap: 25000 epochs; its 1-layer sinc model converged at 2186)"
-C1_STEPS_004_CPU = "6000 full-batch steps (004: epochs not given)"
+C1_STEPS_004_CPU = "7000 full-batch steps (004: epochs not given)"
 C1_FITTED = ("'converged' read as MSE <= 1% of the target's variance (003: 'a near-zero loss'); 'no longer decreases' "
              "as the budget gate (loss fell < 5% over the last 20% of the budget)")
 C1_LR_003 = "1-layer net at lr 1.2e-3 like the deeper ones (003: 1.1e-3)"
@@ -213,7 +213,7 @@ FIDELITY: dict[str, Fidelity] = {
         ("'similar' = final MSEs equal within 1% of the target's variance", C1_LR_003, C1_POINTS_FULL)),
     "function_fit_depth[sign_sin-003-deepest_faster]": _fidelity(
         SCALED, (Q003_SGN_EPOCHS, Q003_SGN_ONLY, Q003_SGN_DEEPEST),
-        ("10000 full-batch steps (003's cap: 25000 epochs; its 7-layer model converged at 8146)", C1_FITTED,
+        ("6000 full-batch steps (003's cap: 25000 epochs; its 7-layer model converged at 8146)", C1_FITTED,
          C1_POINTS_CPU, C1_SEEDS),
         (C1_FITTED, C1_POINTS_FULL)),
     "function_fit_depth[abs_sinc-004-lower_loss]": _fidelity(
@@ -236,11 +236,11 @@ FIDELITY: dict[str, Fidelity] = {
                   "'極少數節點'"),
     "function_fit_depth[sin-001-deeper_better]": _fidelity(
         SCALED, (Q001_DEEPER, Q001_SETUP),
-        (C1_001_UNSTATED, "4000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
+        (C1_001_UNSTATED, "3000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
         (C1_001_UNSTATED, "unstated: 25000 full-batch steps", C1_POINTS_FULL)),
     "function_fit_depth[sign_sin-001-deeper_better]": _fidelity(
         SCALED, (Q001_DEEPER, Q001_SETUP),
-        (C1_001_UNSTATED, "4000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
+        (C1_001_UNSTATED, "3000 full-batch steps (001: epochs not given)", C1_POINTS_CPU, C1_SEEDS),
         (C1_001_UNSTATED, "unstated: 25000 full-batch steps", C1_POINTS_FULL)),
 
     # --- C2 cnn_depth: deep vs shallow networks on MNIST at equal parameter count ---------------------------------

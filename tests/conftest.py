@@ -9,3 +9,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("benchmark"):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`make bench` ends with every speed ratio it measured (pytest-benchmark's table gives only times)."""
+    import sys
+
+    modules = [m for name, m in list(sys.modules.items()) if name.rsplit(".", 1)[-1] == "test_benchmarks"]
+    ratios = next((m.RATIOS for m in modules if getattr(m, "RATIOS", None)), None)
+    if ratios:
+        terminalreporter.section("speed ratios (baseline time / harness time, same run)")
+        for name, ratio in ratios.items():
+            terminalreporter.write_line(f"{ratio:6.2f}x  {name}")

@@ -231,7 +231,8 @@ def plateau_checks(record: Record, loss: np.ndarray) -> None:
     first, final = loss[:, 0], metrics.window_median(loss, loss.shape[1] - late, loss.shape[1])
     around = metrics.window_median(loss, DROP_UNTIL - 50, DROP_UNTIL + 50)
     share = _share_of_log_fall(first, around, final)
-    record.check(f"share of the loss's log-fall done by epoch ~{DROP_UNTIL}", stats.each_seed(share, ">=", MOST_OF_FALL))
+    record.check(f"share of the loss's log-fall done by epoch ~{DROP_UNTIL}",
+                 stats.each_seed(share, ">=", MOST_OF_FALL))
     fall = metrics.relative_fall(loss, PLATEAU_TAIL, PLATEAU_WINDOW)
     record.check(f"relative fall of the loss over the last {PLATEAU_TAIL:.0%} of the epochs",
                  stats.each_seed(fall, "<", PLATEAU_FALL))
@@ -283,17 +284,21 @@ MOST = 0.5            # "most" = more than half; also the budget gate: most runs
 NEAR_ONE = 0.95       # 004: "none of the 100 reached a minimal ratio near 1": no run with ratio >= 0.95
 # Which eigenvalues are zero. At a point whose gradient g is not exactly zero, a ReLU net's flat directions (one
 # rescaling per hidden unit) bend with curvature |λ| ~ ‖g‖ (the loss is constant along a curved orbit), so
-# curvature that small cannot be told from "not quite at the critical point". An eigenvalue counts as nonzero
-# when |λ| > c·‖g‖, for every c in the declared range: over a parameter move of 1/c — between 1 (the scale of
-# the weights of these nets) and 0.01 — it changes the gradient by more than the gradient that is left. A run is
-# a saddle when it has a negative eigenvalue at every c, a minimum when it has none at any c, else undecidable.
-TOLERANCE_FACTORS = (1.0, 3.0, 10.0, 30.0, 100.0)   # c; the classes above need only the two ends (counts are
-                                                    # monotone in c), the ratio is read at all five
+# curvature that small cannot be told from "not quite at the critical point" (pilot: the most negative eigenvalue
+# is a median 0.8–1.0 x ‖g‖). At tolerance c an eigenvalue with |λ| <= c·‖g‖ is zero; c spans 1…100: curvature
+# that, over a parameter move between 1 (the scale of these nets' weights) and 0.01, changes the gradient by more
+# than the gradient that is left. A run is a saddle when it has a negative eigenvalue at every c, a minimum when it
+# has none at any c, else undecidable (it counts for neither side); the ratio is read at five c.
+TOLERANCE_FACTORS = (1.0, 3.0, 10.0, 30.0, 100.0)   # c; the classes need only the two ends (counts are monotone in c)
 ROUNDOFF = 1e-10      # and never below float64 eigvalsh's round-off, ~n·2e-16·max|λ| (n <= 1009): a point whose
                       # gradient is exactly zero must not call round-off noise negative curvature
-# 100 runs as 004 ("train the model 100 times"): a binomial test that most of n runs are of one kind reaches
-# p < 0.05 at 59 of 100; the pilot (seed base 10000, 84 small-gradient runs) found 54 minima, 0 saddles and 30
-# undecidable — 84 runs are short of deciding "most are minima" (seeds_needed reports how many would).
+# Runs: 100, as 004 ("train the model 100 times"). Pilots (of the small-gradient runs: minima / saddles /
+# undecidable): seed base 10000, 43 / 0 / 41 of 84; 11000, 52 / 0 / 35 of 87. "Most are minima" (near_minimum-001,
+# and against saddles-004) at the pooled fraction 0.556 needs ((z_.95 + z_.8) / h)^2 = (2.487 / 0.112)^2 ≈ 499
+# small-gradient runs (stats.seeds_needed; ≈ 570 runs) for 80% power, one test per variant (no Holm factor):
+# about 5x this cost (~30–40 CPU-s per 100 runs cold), beyond the cpu budget, so with 100 runs these two
+# verdicts may stay inconclusive. never_near_one-004 is a threshold on every run (49 and 62 runs near 1 at every
+# c in the pilots); loss_vs_ratio has no information while every ratio is 1 at the larger c (both pilots).
 
 
 @dataclass(frozen=True)
@@ -427,10 +432,11 @@ def test_minimal_ratio(settings, profile, runner, record):
         _p, zero, negative = points.signs(ROUNDOFF, c * points.grad_norm)
         record.note(f"at |λ| > {c:g}·‖g‖: minimal ratio median {np.nanmedian(ratios[:, column]):.3f}, min "
                     f"{np.nanmin(ratios[:, column]):.3f}; zero eigenvalues median {np.median(zero):g} of "
-                    f"{points.eigenvalues.shape[1]}; runs with a negative eigenvalue {(negative > 0).sum()} of {len(negative)}")
+                    f"{points.eigenvalues.shape[1]}; runs with a negative eigenvalue {(negative > 0).sum()} of "
+                    f"{len(negative)}")
     statement = record.variant.rsplit("-", 1)[0]
-    ratio_checks(record, statement, points.loss[small], points.grad_norm[small], points.eigenvalues[torch.from_numpy(small)],
-                 gate)
+    chosen = torch.from_numpy(small)  # the sentences are about the points where the gradient is almost zero
+    ratio_checks(record, statement, points.loss[small], points.grad_norm[small], points.eigenvalues[chosen], gate)
 
 
 # --- C6 error_surface ---------------------------------------------------------------------------

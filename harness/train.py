@@ -1,14 +1,15 @@
 """One trainer for a single model or a vectorised ensemble of identical-shape models.
 
 Several seeds train as one batched computation: the members' parameters are stacked along a leading
-dimension, MLPs run as batched matmuls (`baddbmm`), any other model through `torch.func.vmap` over
-`functional_call`. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
+dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), any other
+model through `torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
 optimizer per member. Member i is reproducible on its own: its initial weights come from
 `torch.manual_seed(seed_i)` and its batch order from a generator seeded with `seed_i`, so the
 ensemble gives the same numbers as training each seed alone up to float rounding (tested in
 tests/test_train.py): batched matmuls on small shapes, vmap's grouped convolutions and fused Adam's
-scalar tail may round member i differently in another ensemble size. Evaluation runs member by
-member, so it adds no such difference. Same ensemble, same seeds: same bits (docs/determinism.md).
+scalar tail may round member i differently in another ensemble size. Evaluation adds no such difference:
+MLP members are evaluated together (each member's rows are its own gemm), other models member by member
+(tested). Same ensemble, same seeds: same bits (docs/determinism.md).
 
 Data stays on the device; batches are index gathers from a per-member `randperm`; no DataLoader.
 During training MLP weights are stored (members, in, out) (see `_training_layout`).
@@ -109,11 +110,16 @@ class Runs:
 
 # --- data -------------------------------------------------------------------------------------
 
-def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=False) -> Split:
-    """The tensors a config trains and evaluates on. Function tasks use (n, 1) inputs and targets."""
+def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=False, seeds=None) -> Split:
+    """The tensors a config trains and evaluates on. Function tasks use (n, 1) inputs and targets.
+    A DataSpec with seed=None gives each seed its own subset: a per-member split, stacked in `seeds` order."""
     if isinstance(data, FunctionTask):
         x, y = function_data(data.name, data.n_points, device)
         return Split(x, y, x, y)
+    if data.per_seed:
+        if not seeds:
+            raise ValueError(f"{data} draws one subset per seed: pass the ensemble's seeds")
+        return Split.stack([load_mnist(data.for_seed(s), device, data_dir=data_dir, download=download) for s in seeds])
     return load_mnist(data, device, data_dir=data_dir, download=download)
 
 
@@ -134,11 +140,10 @@ def _stacked_forward(spec: ModelSpec, base: nn.Module, weights_in_out: bool = Fa
         layers = list(zip(names[0::2], names[1::2]))  # (weight, bias) per Linear
 
         def forward(params, x, per_member=False):
-            members = params[layers[0][0]].shape[0]
-            h = x.flatten(2) if per_member else x.flatten(1).unsqueeze(0).expand(members, -1, -1)
+            h = x.flatten(2) if per_member else x.flatten(1)
             for i, (w, b) in enumerate(layers):
                 weight = params[w] if weights_in_out else params[w].transpose(1, 2)
-                h = torch.baddbmm(params[b].unsqueeze(1), h, weight)
+                h = _linear(h, weight, params[b])  # the hand-written path's layer, out of place
                 if i < len(layers) - 1:
                     h = activation(h)
             return h
@@ -150,6 +155,111 @@ def _stacked_forward(spec: ModelSpec, base: nn.Module, weights_in_out: bool = Fa
     def forward(params, x, per_member=False):
         return vmap(one, in_dims=(0, 0 if per_member else None))(params, x)
     return forward
+
+
+# --- MLP ensembles: a hand-written forward and backward -----------------------------------------
+# An MLP ensemble's step through autograd costs ~20 dispatched ops plus the engine's bookkeeping, which
+# dominates at the suite's small shapes (784-32-10 at batch 32; 1-190-1 on 200 points). The gradient of
+# an MLP is a few batched matmuls, written out below: same mathematics, other rounding in the last bits
+# (tests/test_train.py checks it against autograd). Measured on the 12 x 1-190-1 fit, one thread: a
+# layer with one input or one output is a broadcast multiply (and sum), 0.06-0.09 ms, where a batched
+# matmul with inner or outer dimension 1 takes 0.56 ms; tanh(z) = 2·sigmoid(2z) − 1 takes 0.35 ms where
+# torch.tanh takes 1.3 ms (absolute difference below 2e-7, tested).
+
+_NEGATIVE_SLOPE = 0.01  # nn.LeakyReLU's default, as harness.models builds it
+FAST_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+
+
+def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
+    """The activation, in place on a tensor no autograd graph holds."""
+    if name == "relu":
+        return z.relu_()
+    if name == "tanh":
+        return z.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
+    if name == "leaky_relu":
+        return F.leaky_relu_(z, _NEGATIVE_SLOPE)
+    raise ValueError(f"no hand-written backward for activation {name!r}")
+
+
+def _activation_backward(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """d loss / d pre-activation from d loss / d output and the activation's output (not its input)."""
+    if name == "relu":
+        return torch.ops.aten.threshold_backward(grad, out, 0.0)
+    if name == "tanh":
+        return torch.ops.aten.tanh_backward(grad, out)
+    return torch.ops.aten.leaky_relu_backward(grad, out, _NEGATIVE_SLOPE, True)
+
+
+def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """(members, batch, out) = h @ weight + bias for weight (members, in, out); h is (members, batch, in)
+    or one (batch, in) shared by all members."""
+    if weight.shape[1] == 1:  # one input: an outer product, as a broadcast
+        return torch.addcmul(bias.unsqueeze(1), h, weight)
+    if weight.shape[2] == 1:  # one output: a matrix-vector product, as a multiply and a sum
+        return (h * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias.unsqueeze(1)
+    if h.dim() == 2:
+        h = h.unsqueeze(0).expand(weight.shape[0], -1, -1)
+    return torch.baddbmm(bias.unsqueeze(1), h, weight)
+
+
+def _weight_grad(h_in: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """h_inᵀ @ grad per member, (members, in, out); h_in (members, batch, in) or shared (batch, in)."""
+    if grad.shape[-1] == 1:
+        return (h_in * grad).sum(-2).unsqueeze(-1)
+    return torch.matmul(h_in.transpose(-1, -2), grad)  # a shared h_in broadcasts over members
+
+
+@torch.no_grad()
+def _mlp_forward(activation: str, layers: list[tuple[torch.Tensor, torch.Tensor]], h: torch.Tensor,
+                 inputs: list | None = None) -> torch.Tensor:
+    """Output (members, batch, out) of the ensemble for flattened h; appends each layer's input to `inputs`."""
+    for i, (weight, bias) in enumerate(layers):
+        if inputs is not None:
+            inputs.append(h)
+        h = _linear(h, weight, bias)
+        if i < len(layers) - 1:
+            h = _activate_(activation, h)
+    return h
+
+
+def _fast_forward(spec: MLPSpec, layer_names: list[tuple[str, str]]):
+    """forward(params, x, per_member) like `_stacked_forward`'s (training layout), for evaluation without
+    autograd: the same layers as the training step."""
+    def forward(params, x, per_member=False):
+        layers = [(params[w], params[b]) for w, b in layer_names]
+        return _mlp_forward(spec.activation, layers, x.flatten(2) if per_member else x.flatten(1))
+    return forward
+
+
+@torch.no_grad()
+def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor,
+                         y: torch.Tensor, per_member: bool) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+    """Per-member mean losses (members,) and the gradients (weight, bias) of each layer for an MLP ensemble
+    in the training layout (weights (members, in, out)). x is (members, batch, ...) when per_member, else a
+    (batch, ...) shared by all members; y as `_losses` takes it."""
+    activation = config.model.activation
+    members = layers[0][0].shape[0]
+    inputs: list[torch.Tensor] = []
+    out = _mlp_forward(activation, layers, x.flatten(2) if per_member else x.flatten(1), inputs)
+    batch = out.shape[1]
+    if config.loss == "mse":
+        diff = out - y
+        losses = diff.pow(2).flatten(1).mean(1)
+        grad = diff.mul_(2.0 / diff[0].numel())
+    else:
+        labels = (y.expand(members, batch) if y.dim() == 1 else y).unsqueeze(-1)
+        log_p = out.log_softmax(-1)
+        losses = -log_p.gather(-1, labels).squeeze(-1).mean(1)
+        grad = log_p.exp_().scatter_add_(-1, labels, torch.full(labels.shape, -1.0, device=out.device))
+        grad.mul_(1.0 / batch)
+    grads = []
+    for i in reversed(range(len(layers))):
+        weight, _ = layers[i]
+        grads.append((_weight_grad(inputs[i], grad), grad.sum(1)))
+        if i > 0:
+            back = grad * weight.transpose(1, 2) if weight.shape[2] == 1 else torch.bmm(grad, weight.transpose(1, 2))
+            grad = _activation_backward(activation, back, inputs[i])
+    return losses, grads[::-1]
 
 
 def _training_layout(spec: ModelSpec, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -176,26 +286,36 @@ def _losses(config: TrainConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Te
 
 
 @torch.no_grad()
-def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression.
+def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor,
+             per_member_inputs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression. With
+    `per_member_inputs`, x and y are (members, N, ...): member i is evaluated on its own subset.
 
     Member by member, EVAL_CHUNK rows at a time: each member's numbers then come from the same
     computation whatever the size of its ensemble, without copying the shared input per member."""
     members = next(iter(params.values())).shape[0]
     loss_sum = torch.zeros(members, device=x.device, dtype=torch.float64)
     correct = torch.zeros(members, device=x.device, dtype=torch.float64)
-    per_member_labels = config.loss == "cross_entropy" and y.dim() == 2  # (members, N) after label noise
-    for m in range(members):
-        member = {name: p[m:m + 1] for name, p in params.items()}
-        labels = y[m] if per_member_labels else y
-        for start in range(0, len(x), EVAL_CHUNK):
-            xb, yb = x[start:start + EVAL_CHUNK], labels[start:start + EVAL_CHUNK]
-            out = forward(member, xb)
-            loss_sum[m] += _losses(config, out, yb)[0].double() * len(xb)
+    per_member_labels = per_member_inputs or (config.loss == "cross_entropy" and y.dim() == 2)  # (members, N)
+    n = x.shape[1] if per_member_inputs else len(x)
+    # MLPs: all members in one batched matmul per layer (each member's rows are its own gemm, so its bits do
+    # not depend on the ensemble; tested). Other models member by member: vmap's grouped convolutions would
+    # round a member differently in another ensemble size.
+    groups = [slice(0, members)] if isinstance(config.model, MLPSpec) else [slice(m, m + 1) for m in range(members)]
+    for group in groups:
+        member = {name: p[group] for name, p in params.items()}
+        inputs = x[group] if per_member_inputs else x
+        labels = y[group] if per_member_labels else y
+        for start in range(0, n, EVAL_CHUNK):
+            rows = slice(start, start + EVAL_CHUNK)
+            xb = inputs[:, rows] if per_member_inputs else inputs[rows]
+            yb = labels[:, rows] if per_member_labels else labels[rows]
+            out = forward(member, xb, per_member=per_member_inputs)
+            loss_sum[group] += _losses(config, out, yb).double() * out.shape[1]
             if config.loss == "cross_entropy":
-                correct[m] += (out[0].argmax(-1) == yb).sum().double()
-    acc = correct / len(x) if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
-    return loss_sum / len(x), acc
+                correct[group] += (out.argmax(-1) == yb).sum(-1).double()
+    acc = correct / n if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
+    return loss_sum / n, acc
 
 
 def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.Module, dict[str, torch.Tensor]]:
@@ -226,28 +346,42 @@ def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.O
 
 
 def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -> torch.Tensor:
-    """Training labels, (N,) or — with label noise — (members, N): each seed draws its own random
-    labels, so seeds are independent replicates of the whole experiment."""
+    """Training labels, (N,) or — with label noise or per-seed subsets — (members, N): each seed draws its
+    own random labels, so seeds are independent replicates of the whole experiment."""
     if config.label_noise <= 0:
         return labels
     true = labels.cpu().numpy()
-    drawn = [shuffle_labels(true, config.label_noise, np.random.default_rng([seed, 7])) for seed in seeds]
+    rows = true if true.ndim == 2 else [true] * len(seeds)  # (members, N) when each seed has its own subset
+    drawn = [shuffle_labels(row, config.label_noise, np.random.default_rng([seed, 7])) for row, seed in zip(rows, seeds)]
     return torch.from_numpy(np.stack(drawn)).to(labels.device)
 
 
-def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: str = "") -> Runs:
-    """Train one member per seed, all at once, on tensors already on their device."""
+def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: str = "", hand_written: bool = True) -> Runs:
+    """Train one member per seed, all at once, on tensors already on their device.
+
+    MLPs train through the hand-written forward and backward above unless `hand_written` is False (the
+    autograd reference path, which tests and benchmarks compare it with)."""
     if not seeds:
         raise ValueError("train_ensemble needs at least one seed")
     started = time.perf_counter()
     device = split.x_train.device
-    members, n = len(seeds), len(split.x_train)
+    per_member_data = split.per_member  # member i trains and is evaluated on its own subset
+    if per_member_data and len(split.x_train) != len(seeds):
+        raise ValueError(f"a per-member split of {len(split.x_train)} subsets for {len(seeds)} seeds")
+    members, n = len(seeds), split.x_train.shape[1] if per_member_data else len(split.x_train)
     batch = n if config.batch_size is None else min(config.batch_size, n)
     steps_per_epoch = -(-n // batch)
     base, module_params = _stacked_params(config, seeds, device)
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
     forward = _stacked_forward(config.model, base, weights_in_out=True)
     optimizer = _optimizer(config, list(params.values()))
+    names = list(params)
+    mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
+                  if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
+                  else None)
+    if mlp_layers:
+        forward = _fast_forward(config.model, mlp_layers)
+    same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
     y_train = member_labels(config, split.y_train, seeds)
     members_idx = torch.arange(members, device=device).unsqueeze(1)
@@ -256,8 +390,11 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     step_loss, grad_norm, snapshots, snapshot_epochs = [], [], [], []
 
     def record(epoch: int):
-        train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train)
-        test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test)
+        train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train, per_member_data)
+        if same_split and y_train is split.y_train:
+            test_loss, test_acc = train_loss, train_acc
+        else:
+            test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test, per_member_data)
         bad = ~(torch.isfinite(train_loss) & torch.isfinite(test_loss))
         if bad.any():
             raise TrainingDiverged(_divergence_message(config, label, seeds, train_loss.cpu(), test_loss.cpu(),
@@ -280,14 +417,24 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
             order = torch.stack([torch.randperm(n, generator=g) for g in orders]).to(device)
         for step in range(steps_per_epoch):
             if order is None:
-                xb, yb = split.x_train, y_train  # full batch, shared by every member
+                xb, yb = split.x_train, y_train  # full batch: shared by every member, or each member's own
             else:
                 idx = order[:, step * batch:(step + 1) * batch]
-                xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
+                if per_member_data:
+                    xb = split.x_train[members_idx, idx]
+                else:
+                    xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
                 yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
-            losses = _losses(config, forward(params, xb, per_member=order is not None), yb)
-            optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()  # member i's loss depends on member i's parameters only
+            per_member = order is not None or per_member_data
+            if mlp_layers:
+                losses, grads = mlp_losses_and_grads(config, [(params[w], params[b]) for w, b in mlp_layers], xb, yb,
+                                                     per_member)
+                for (w, b), (grad_w, grad_b) in zip(mlp_layers, grads):
+                    params[w].grad, params[b].grad = grad_w, grad_b
+            else:
+                losses = _losses(config, forward(params, xb, per_member=per_member), yb)
+                optimizer.zero_grad(set_to_none=True)
+                losses.sum().backward()  # member i's loss depends on member i's parameters only
             if config.record_steps:
                 step_loss.append(losses.detach().cpu())
                 squares = sum(p.grad.detach().flatten(1).pow(2).sum(1) for p in params.values())

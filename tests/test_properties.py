@@ -56,7 +56,7 @@ CLASSIFIER = TrainConfig(MLPSpec(1, (), 10), DataSpec(), epochs=1, lr=0.1)
 def fixed_logits(logits: torch.Tensor):
     """A forward pass whose inputs are row indices into fixed (members, n, classes) logits; its params
     name the members it is asked for."""
-    return lambda params, rows: logits[params["member"]][:, rows]
+    return lambda params, rows, per_member=False: logits[params["member"]][:, rows]
 
 
 @SOME

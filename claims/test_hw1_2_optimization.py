@@ -48,9 +48,14 @@ APART = 1.0           # 004: "the paths differ greatly" / "the updates of the pa
                       # their final points) / (distance between their initial points) is >= 1 ...
 TOGETHER = 0.5        # ... and against the sentence below 0.5: the runs closed half their initial distance, i.e.
                       # they converge towards a common point (a convex problem drives the ratio to 0)
-# Budget gate (C3): harness.verdict.converged on the recorded train loss (median seed fell < 5% over the last
-# 20% of the epochs); both checks compare trained runs. Pilot (seed base 10000, function-004): median fall 4.9%.
-
+SETTLED_TAIL = 0.2     # Budget gate (C3), one per check: the check's answer (supports / against / neither) is the
+                       # same at every record of the last 20% of the epochs — more of the same training would not
+                       # change it. The sentence is about orders of magnitude and about whether runs come together,
+                       # not about the last percent of the loss: harness.verdict.converged's 5% criterion is never met
+                       # reliably here (pilots, function-004: median fall over the last 20% 4.9% at seed base 10000,
+                       # 18–28% at 11000; at 7500 and 15000 epochs still 0.1–25% by seed base, the largest / smallest
+                       # final loss 110–8000 at every budget), and on MNIST the train loss heads to 0 (45 epochs:
+                       # fell 15–16%; 200 epochs: 54%).
 
 def _function_task(name: str, profile_name: str) -> FunctionTask:
     return FunctionTask(name, 200 if profile_name == "cpu" else 1000)
@@ -82,7 +87,9 @@ TRAJECTORIES = {
         # 004: 6 hidden layers (~1006 parameters; equal widths of 13 give 950), 5000 epochs, every 50.
         "function-004": Trajectories(("004",), MLPSpec(1, (13,) * 6, 1), "sin_cos", epochs=5000, lr=1e-3,
                                      snapshot_every=50),
-        # 001's 784-15-30-10 ReLU net with 003's schedule (Adam 4e-4, wd 1e-4, 45 epochs, every epoch).
+        # 001's 784-15-30-10 ReLU net with 003's schedule (Adam 4e-4, wd 1e-4, 45 epochs, every epoch). All runs
+        # share one training subset (DataSpec seed = the seed base): 004 ascribes the different paths to the
+        # initialisation, so nothing else may differ between runs but the seed (initial weights, batch order).
         "mnist-001-003": Trajectories(("001", "003 §2.1"), MLPSpec(784, (15, 30), 10), "mnist", epochs=45, lr=4e-4,
                                       snapshot_every=1, batch_size=100, weight_decay=1e-4, n_train=4000),
     },
@@ -95,19 +102,39 @@ TRAJECTORIES = {
 }
 
 
-def trajectory_checks(record: Record, final_loss: np.ndarray, initial_points: np.ndarray, final_points: np.ndarray,
-                      gate: verdict.Gate) -> None:
-    """C3's two checks from the runs' final train losses and their (runs, n_params) initial and final
-    parameter vectors."""
-    final_loss = np.asarray(final_loss, dtype=float)
-    record.check("final train loss, largest / smallest over runs", final_loss.max() / final_loss.min(), "<", SAME_ORDER,
-                 against=SAME_ORDER, requires=(gate,), detail=f"final losses {_numbers(final_loss)}")
-    initial, final = pdist(np.asarray(initial_points, dtype=float)), pdist(np.asarray(final_points, dtype=float))
-    ratio = final / initial
+def _answer(values: np.ndarray, supports, against) -> np.ndarray:
+    """Per value: 1 where it supports the sentence, -1 where it speaks against it, 0 otherwise."""
+    return np.where(supports(values), 1, np.where(against(values), -1, 0))
+
+
+def settled(label: str, answers: np.ndarray) -> verdict.Gate:
+    """C3's budget gate from a check's answer at each record (1 / -1 / 0): met when it is the final answer at every
+    record of the last SETTLED_TAIL of the budget."""
+    tail = answers[int(round((1 - SETTLED_TAIL) * (len(answers) - 1))):]
+    return verdict.reached(label, float((tail == answers[-1]).mean()),
+                           f"the final answer at every one of the last {len(tail)} records", at_least=1.0)
+
+
+def trajectory_checks(record: Record, train_loss: np.ndarray, snapshots: np.ndarray) -> None:
+    """C3's two checks from the (runs, records) train loss and the (runs, records, n_params) parameters, recorded
+    at the same epochs (record 0 = initialisation)."""
+    train_loss, snapshots = np.asarray(train_loss, dtype=float), np.asarray(snapshots, dtype=float)
+    if train_loss.shape[1] != snapshots.shape[1]:
+        raise ValueError("C3 needs the loss and the parameters recorded at the same epochs")
+    spread = train_loss.max(axis=0) / train_loss.min(axis=0)  # per record
+    initial = pdist(snapshots[:, 0])
+    ratios = np.array([pdist(snapshots[:, t]) / initial for t in range(snapshots.shape[1])])  # (records, pairs)
+    median_ratio = np.median(ratios, axis=1)
+    spread_gate = settled("loss spread settled", _answer(spread, lambda v: v < SAME_ORDER, lambda v: v >= SAME_ORDER))
+    ratio_gate = settled("distance ratio settled",
+                         _answer(median_ratio, lambda v: v >= APART, lambda v: v < TOGETHER))
+    record.check("final train loss, largest / smallest over runs", spread[-1], "<", SAME_ORDER, against=SAME_ORDER,
+                 requires=(spread_gate,), detail=f"final losses {_numbers(train_loss[:, -1])}")
+    final = ratios[-1]
     record.check("distance between two runs' final points / between their initial points, median over pairs",
-                 float(np.median(ratio)), ">=", APART, against=TOGETHER, requires=(gate,),
-                 detail=f"over {len(ratio)} pairs: ratio range {ratio.min():.3g}–{ratio.max():.3g}; median distance "
-                        f"initial {np.median(initial):.3g}, final {np.median(final):.3g}")
+                 float(median_ratio[-1]), ">=", APART, against=TOGETHER, requires=(ratio_gate,),
+                 detail=f"over {len(final)} pairs: ratio range {final.min():.3g}–{final.max():.3g}; median distance "
+                        f"initial {np.median(initial):.3g}, final {np.median(pdist(snapshots[:, -1])):.3g}")
 
 
 @claim("trajectories", ref="C3", fidelity=FIDELITY, title="Different initialisations: similar loss, different paths",
@@ -131,8 +158,7 @@ def test_trajectories(settings, profile, runner, record):
         record.figure(figures.trajectories(paths, final_loss, axis_name=name, title=(
             f"{name} of the parameters, recorded every {s.snapshot_every} epoch(s), of {len(runs)} runs: "
             f"{s.model.label} on {FUNCTION_LABELS.get(s.task, s.task)}")))
-    gate = verdict.converged(f"train loss of {len(runs)} runs after {s.epochs} epochs", runs.train_loss)
-    trajectory_checks(record, final_loss, runs.snapshots[:, 0].numpy(), runs.snapshots[:, -1].numpy(), gate)
+    trajectory_checks(record, runs.train_loss, runs.snapshots.numpy())
 
 
 # --- C4 gradient_norm ---------------------------------------------------------------------------

@@ -321,12 +321,13 @@ TOLERANCE_FACTORS = (1.0, 3.0, 10.0, 30.0, 100.0)   # c; the classes need only t
 ROUNDOFF = 1e-10      # and never below float64 eigvalsh's round-off, ~n·2e-16·max|λ| (n <= 1009): a point whose
                       # gradient is exactly zero must not call round-off noise negative curvature
 # Runs: 100, as 004 ("train the model 100 times"). Pilots (of the small-gradient runs: minima / saddles /
-# undecidable): seed base 10000, 43 / 0 / 41 of 84; 11000, 52 / 0 / 35 of 87. "Most are minima" (near_minimum-001,
-# and against saddles-004) at the pooled fraction 0.556 needs ((z_.95 + z_.8) / h)^2 = (2.487 / 0.112)^2 ≈ 499
-# small-gradient runs (stats.seeds_needed; ≈ 570 runs) for 80% power, one test per variant (no Holm factor):
-# about 5x this cost (~30–40 CPU-s per 100 runs cold), beyond the cpu budget, so with 100 runs these two
-# verdicts may stay inconclusive. never_near_one-004 is a threshold on every run (49 and 62 runs near 1 at every
-# c in the pilots); loss_vs_ratio has no information while every ratio is 1 at the larger c (both pilots).
+# undecidable): seed base 10000, 47 / 0 / 40 of 87; 11000, 49 / 0 / 37 of 86; 12000, 58 / 0 / 33 of 91. "Most are
+# minima" (near_minimum-001, and against saddles-004) at the pooled fraction 0.583 (h = 0.167) needs
+# ((z_.95 + z_.8) / h)^2 = (2.487 / 0.167)^2 ≈ 221 small-gradient runs (stats.seeds_needed; ≈ 250 runs) for 80%
+# power, one test per variant (no Holm factor): 2.5x this cost (~20–25 CPU-s per 100 runs cold), beyond the cpu
+# budget, so with 100 runs these two verdicts may be inconclusive (the pilots: 1 of 3 decided). never_near_one-004
+# is a threshold on every run (56, 61, 69 runs near 1 at every c in the pilots); loss_vs_ratio has no information
+# while every ratio is 1 at the larger c (all three pilots).
 
 
 @dataclass(frozen=True)

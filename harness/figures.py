@@ -131,7 +131,7 @@ def minimal_ratio_vs_loss(loss: np.ndarray, ratio: np.ndarray, critical: np.ndar
     if (~critical).any():
         ax.scatter(ratio[~critical], loss[~critical], s=18, facecolors="none", edgecolors=COLORS[3],
                    label=f"gradient not small ({(~critical).sum()})")
-    ax.set_xlabel("minimal ratio (fraction of positive Hessian eigenvalues)")
+    ax.set_xlabel("minimal ratio (positive / nonzero Hessian eigenvalues)")
     ax.set_ylabel("training loss")
     return _finish(fig, title, ax)
 

@@ -195,36 +195,46 @@ def loss_hessians(config: TrainConfig, params: dict[str, torch.Tensor], x: torch
     return hessians(loss, flatten(params).detach().to(dtype), chunk_size)
 
 
-def eigenvalue_signs(eigenvalues: torch.Tensor, rel_tol: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(positive, zero, negative) counts per row of (members, n) eigenvalues; |λ| <= rel_tol · max|λ|
-    of that row counts as zero."""
+def eigenvalue_signs(eigenvalues: torch.Tensor, rel_tol: float = 0.0,
+                     abs_tol: torch.Tensor | np.ndarray | float | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(positive, zero, negative) counts per row of (members, n) eigenvalues. |λ| <= the row's tolerance
+    counts as zero: the larger of rel_tol · max|λ| of that row and abs_tol (a number, or one per row)."""
     tol = rel_tol * eigenvalues.abs().amax(dim=1, keepdim=True)
+    if abs_tol is not None:
+        floor = torch.as_tensor(abs_tol, dtype=eigenvalues.dtype).reshape(-1, 1)
+        tol = torch.maximum(tol, floor.expand(len(eigenvalues), 1))
     positive = (eigenvalues > tol).sum(1)
     negative = (eigenvalues < -tol).sum(1)
     return positive, eigenvalues.shape[1] - positive - negative, negative
 
 
-def minimal_ratio(eigenvalues: torch.Tensor, rel_tol: float) -> torch.Tensor:
-    """004's minimal ratio per row of (members, n) eigenvalues: the fraction of all n eigenvalues that
-    are positive (above rel_tol · max|λ|)."""
-    positive, _zero, _negative = eigenvalue_signs(eigenvalues, rel_tol)
-    return positive.double() / eigenvalues.shape[1]
+def minimal_ratio(eigenvalues: torch.Tensor, rel_tol: float = 0.0,
+                  abs_tol: torch.Tensor | np.ndarray | float | None = None) -> torch.Tensor:
+    """004's minimal ratio ("the share of the Hessian's eigenvalues that are positive") per row of
+    (members, n) eigenvalues, counted among the eigenvalues that are not zero within the tolerance
+    (see eigenvalue_signs): positive / (positive + negative). So a strict minimum gives 1 and a saddle less,
+    whatever the number of eigenvalues that vanish — a ReLU net has one flat direction per hidden unit
+    (rescaling its incoming and outgoing weights), and dead units add more. NaN where none is nonzero."""
+    positive, _zero, negative = eigenvalue_signs(eigenvalues, rel_tol, abs_tol)
+    nonzero = (positive + negative).double()
+    return torch.where(nonzero > 0, positive.double() / nonzero.clamp_min(1), torch.full_like(nonzero, float("nan")))
 
 
 @dataclass
 class CriticalPoints:
-    """Where 004's procedure landed, per member: training loss, gradient norm and Hessian spectrum
-    (all computed in float64), and the gradient-norm history of the second phase."""
+    """Where 004's procedure landed, per member: training loss, gradient norm and Hessian
+    spectrum (all computed in float64), and the gradient-norm history of the second phase."""
     loss: np.ndarray           # (members,)
     grad_norm: np.ndarray      # (members,)
     eigenvalues: torch.Tensor  # (members, n_params), ascending
     history: np.ndarray        # (members, steps + 1) gradient norm during the second phase
 
-    def signs(self, rel_tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return tuple(c.numpy() for c in eigenvalue_signs(self.eigenvalues, rel_tol))
+    def signs(self, rel_tol: float = 0.0, abs_tol=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(c.numpy() for c in eigenvalue_signs(self.eigenvalues, rel_tol, abs_tol))
 
-    def minimal_ratio(self, rel_tol: float) -> np.ndarray:
-        return minimal_ratio(self.eigenvalues, rel_tol).numpy()
+    def minimal_ratio(self, rel_tol: float = 0.0, abs_tol=None) -> np.ndarray:
+        return minimal_ratio(self.eigenvalues, rel_tol, abs_tol).numpy()
 
     def payloads(self) -> list[dict[str, torch.Tensor]]:
         """One dict of tensors per member, the form the run cache stores."""
@@ -404,3 +414,27 @@ def epsilon_sharpness(config: TrainConfig, params: dict[str, torch.Tensor], x: t
                 moved = d + 2.5 * radius[name] / steps * d.grad.sign()
                 delta[name] = torch.maximum(torch.minimum(moved, radius[name]), -radius[name])
     return (100 * (best - base_loss) / (1 + base_loss)).cpu()
+
+
+# --- Curve summaries for C4's 003 §2.2 loss sentence (appended, issue 12) ---------------------------------
+
+def window_median(curves: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Per member of (members, steps) curves, the median over steps [start, stop): a level that one
+    oscillating step (full-batch Adam) cannot move."""
+    curves = np.asarray(curves, dtype=float)
+    if not 0 <= start < stop <= curves.shape[1]:
+        raise ValueError(f"window [{start}, {stop}) is not inside the {curves.shape[1]} recorded steps")
+    return np.median(curves[:, start:stop], axis=1)
+
+
+def relative_fall(curves: np.ndarray, last_fraction: float, window: int) -> np.ndarray:
+    """Per member, how much the curve fell over its last `last_fraction` of steps, relative to where that
+    stretch began: (level at its start - level at the end) / level at its start, each level the median of
+    `window` steps (so full-batch oscillations do not count as falls)."""
+    curves = np.asarray(curves, dtype=float)
+    steps = curves.shape[1]
+    begin = int(round((1 - last_fraction) * steps))
+    half = max(1, window // 2)
+    at_begin = window_median(curves, max(0, begin - half), min(steps, begin + half))
+    at_end = window_median(curves, max(0, steps - window), steps)
+    return (at_begin - at_end) / at_begin

@@ -554,3 +554,51 @@ def seeds_needed(evidence: Evidence, alpha: float, power: float = 0.8, cap: int 
         return int(math.ceil(sd**2 * (float(_st.norm.ppf(1 - alpha)) + float(_st.norm.ppf(1 - (1 - power) / 2))) ** 2
                              / (margin - abs(diff)) ** 2)) + 1
     raise ValueError(f"unknown power model {model!r}")
+
+
+# --- evidence where some runs cannot be classified (appended for C5, issue 12) ----------------------------
+
+def majority(for_count: int, against_count: int, trials: int, label: str = "runs", other: str = "the other kind") -> Evidence:
+    """The sentence claims that most of `trials` runs are of one kind. Some runs may be of neither kind (their
+    class depends on a tolerance within its declared range), and those count for neither side: p is the
+    binomial test that more than half are of the claimed kind (`for_count`), p_opposite the same test for
+    the contrary kind (`against_count`). So undecidable runs make the check inconclusive, never refuted."""
+    k, j, n = int(for_count), int(against_count), int(trials)
+    if n <= 0 or k < 0 or j < 0 or k + j > n:
+        raise ValueError(f"need 0 <= for + against <= trials > 0, got {k} + {j} of {n}")
+    ci = binomial_ci(k, n, LEVEL)
+    p = float(_st.binomtest(k, n, 0.5, alternative="greater").pvalue)
+    p_opp = float(_st.binomtest(j, n, 0.5, alternative="greater").pvalue)
+    return Evidence("test", "binomial test", f"fraction of {label} > 0.5", n,
+                    f"{k} of {n} {label}, {j} {other}, {n - k - j} undecidable",
+                    Effect("fraction", ci.estimate, ci.low, ci.high), p, p_opp, 0.5 ** n,
+                    power=("proportion", ci.estimate, 0.5))
+
+
+def none_robustly(possibly: Any, surely: Any, label: str = "runs", what: str = "have the property") -> Evidence:
+    """The sentence claims that no run has a property (e.g. "none of the 100 ... near 1"), which some runs have
+    or not depending on a tolerance within a declared range. Supports when no run has it at any tolerance
+    (`possibly` all False); against when some run has it at every tolerance (`surely` any True); else neither."""
+    maybe, sure = np.asarray(possibly, dtype=bool).ravel(), np.asarray(surely, dtype=bool).ravel()
+    if maybe.shape != sure.shape or (sure & ~maybe).any():
+        raise ValueError("`surely` must be a subset of `possibly`, one flag per run")
+    summary = (f"{int(sure.sum())} of {sure.size} {label} {what} at every tolerance, "
+               f"{int(maybe.sum())} at some tolerance")
+    return Evidence("threshold", "every run", f"no {label[:-1] if label.endswith('s') else label} {what}", int(sure.size),
+                    summary, Effect(f"{label} that {what} at some tolerance", int(maybe.sum())),
+                    supports=not maybe.any(), against=bool(sure.any()))
+
+
+def at_every(evidences: list[Evidence], setting: str = "setting") -> Evidence:
+    """One test claimed at every setting of a declared range (e.g. each tolerance): an intersection–union test.
+    It supports the sentence only if every setting's test does (p = the largest p) and speaks against it only
+    if every setting's opposite test does (p_opposite = the largest); a result that depends on the setting is
+    neither. A setting with no information (a constant, a tie) gives no information for the whole."""
+    if not evidences or any(e.kind != "test" for e in evidences):
+        raise ValueError("at_every combines one or more tests")
+    weakest = max(evidences, key=lambda e: e.p)
+    summary = "; ".join(f"{setting} {i + 1}: {e.summary}" for i, e in enumerate(evidences))
+    silent = [e.no_information for e in evidences if e.no_information]
+    return Evidence("test", f"{weakest.method} at every {setting}", weakest.claim, weakest.n, summary, weakest.effect,
+                    max(e.p for e in evidences), max(e.p_opposite for e in evidences),
+                    max(e.min_p for e in evidences), no_information="; ".join(silent), power=weakest.power)

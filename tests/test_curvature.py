@@ -85,7 +85,7 @@ spectra = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)).fil
 @given(counts=spectra, seed=st.integers(0, 2**16))
 def test_counts_of_a_matrix_with_known_spectrum(counts, seed):
     """Q·diag(λ)·Qᵀ with k₊ eigenvalues in [0.1, 10], k₀ of size ≤ 1e-9 and k₋ in [−10, −0.1]:
-    eigvalsh + eigenvalue_signs recover k₊, k₀, k₋ and the minimal ratio k₊ / n."""
+    eigvalsh + eigenvalue_signs recover k₊, k₀, k₋ and the minimal ratio k₊ / (k₊ + k₋): the zeros do not count."""
     n_pos, n_zero, n_neg = counts
     g = torch.Generator().manual_seed(seed)
     magnitudes = lambda k: 0.1 + 9.9 * torch.rand(k, generator=g, dtype=torch.float64)  # noqa: E731
@@ -97,7 +97,7 @@ def test_counts_of_a_matrix_with_known_spectrum(counts, seed):
     eigenvalues = torch.linalg.eigvalsh(matrix).unsqueeze(0)
     positive, zero, negative = metrics.eigenvalue_signs(eigenvalues, rel_tol=1e-6)
     assert (positive.item(), zero.item(), negative.item()) == (n_pos, n_zero, n_neg)
-    assert metrics.minimal_ratio(eigenvalues, 1e-6).item() == pytest.approx(n_pos / n)
+    assert metrics.minimal_ratio(eigenvalues, 1e-6).item() == pytest.approx(n_pos / (n_pos + n_neg))
 
 
 @settings(max_examples=60, deadline=None)
@@ -108,15 +108,24 @@ def test_counts_partition_the_spectrum_and_ratio_is_a_fraction(rows, n, seed, re
     positive, zero, negative = metrics.eigenvalue_signs(eigenvalues, rel_tol)
     assert torch.equal(positive + zero + negative, torch.full((rows,), n))
     ratio = metrics.minimal_ratio(eigenvalues, rel_tol)
-    assert ((0 <= ratio) & (ratio <= 1)).all()
-    torch.testing.assert_close(ratio, positive.double() / n)
+    assert ((0 <= ratio) & (ratio <= 1)).all()  # rel_tol < 1: the largest |λ| is always nonzero
+    torch.testing.assert_close(ratio, positive.double() / (positive + negative))
 
 
 def test_tolerance_is_relative_to_the_largest_magnitude():
     eigenvalues = torch.tensor([[100.0, 0.5, -0.5, -0.005, 0.0]], dtype=torch.float64)
     assert [c.item() for c in metrics.eigenvalue_signs(eigenvalues, 1e-4)] == [2, 2, 1]  # zero: |λ| <= 0.01
     assert [c.item() for c in metrics.eigenvalue_signs(eigenvalues, 1e-2)] == [1, 4, 0]  # zero: |λ| <= 1
-    assert metrics.minimal_ratio(eigenvalues, 1e-2).item() == pytest.approx(0.2)
+    assert metrics.minimal_ratio(eigenvalues, 1e-2).item() == 1.0  # the one nonzero eigenvalue is positive
+    assert metrics.minimal_ratio(eigenvalues, 1e-4).item() == pytest.approx(2 / 3)
+
+
+def test_an_absolute_tolerance_per_row_and_no_nonzero_eigenvalue():
+    eigenvalues = torch.tensor([[-0.5, 0.0, 2.0], [-0.5, 0.0, 2.0]], dtype=torch.float64)
+    assert [c.tolist() for c in metrics.eigenvalue_signs(eigenvalues, abs_tol=np.array([0.1, 1.0]))] == \
+        [[1, 1], [1, 2], [1, 0]]
+    ratio = metrics.minimal_ratio(eigenvalues, abs_tol=np.array([0.1, 5.0]))
+    assert ratio[0].item() == 0.5 and torch.isnan(ratio[1])  # nothing above the tolerance: undefined
 
 
 def test_a_minimum_and_a_saddle_of_a_quadratic():

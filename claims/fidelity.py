@@ -379,13 +379,13 @@ FIDELITY: dict[str, Fidelity] = {
         SCALED, (Q003_RANDOM,),
         ("Adam lr 1e-3 instead of 1e-4", "unstated: 1000 images drawn per seed from the offline split, batch 100, 80 "
          "epochs (pilot: every seed at train accuracy >= 0.998 by epoch 60)",
-         "'poor' read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "3 seeds"),
+         "'poor' read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "5 seeds"),
         ("unstated: all 60,000 images, batch 128, 200 epochs", "'poor' read as 'at chance' (0.10 ± 0.02)")),
     "random_labels[fits_test_poor-002]": Fidelity(
         SCALED, (Q002_FITS, Q002_FITS_NUMBERS),
         ("4000 images (the whole offline split) instead of 5000", "100 epochs instead of 500",
          "Adam lr 1e-3 instead of 1e-4", "unstated: 003's 784-500-10 DNN (002 names no model)",
-         "'相當差' (quite poor) read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "6 seeds"),
+         "'相當差' (quite poor) read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "5 seeds"),
         ("unstated: 003's 784-500-10 DNN (002 names no model)", "'quite poor' read as 'at chance'", "5 seeds")),
     "random_labels[test_loss_climbs-cnn-001]": Fidelity(
         SCALED, (Q001_OVERFIT,),

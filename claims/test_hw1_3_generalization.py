@@ -28,7 +28,7 @@ from harness.train import TrainConfig
 class RandomLabels:
     statement: str
     sources: tuple[str, ...]
-    checks: tuple[str, ...]      # names in RANDOM_LABEL_CHECKS: what the report's sentence says
+    checks: tuple[str, ...]      # what the report's sentence says: names in RANDOM_LABEL_CHECKS
     model: ModelSpec
     n_train: int                 # images, all with uniformly random labels
     batch_size: int
@@ -43,7 +43,8 @@ DNN_000 = MLPSpec(784, (20, 20, 20), 10)                      # 000's 16,750-par
 DNN_003 = MLPSpec(784, (500,), 10)                            # 003's 397,510-parameter DNN
 CNN_001 = CNNSpec(channels=(16, 32), dense=(50,), kernel=5, padding="valid")  # 001's CNN: conv 16, 32, k5, pool, dense 50
 FITS = "A network fits random labels: train accuracy near 100%, test accuracy at chance, test loss rises"
-RANDOM_LABEL_STATEMENTS = {  # variant id prefix: (statement, sources, checks)
+RANDOM_LABEL_CHECKS = ("fits", "cannot fit", "train loss near 0", "test at chance", "test loss climbs")
+RANDOM_LABEL_STATEMENTS = {  # variant id: (statement, sources, checks)
     "fits-000": ("000's 16,750-parameter DNN fits 1000 randomly labelled images easily", ("000 §1",), ("fits",)),
     "test_at_chance-003": ("003's 397,510-parameter DNN trained on random labels performs poorly (at chance) on the test set",
                            ("003 §3.1",), ("test at chance",)),
@@ -61,7 +62,7 @@ def random_label_variants(**settings: dict) -> dict[str, RandomLabels]:
 
 
 # Budgets: trained until the claim's own criterion (every seed's train accuracy >= NEAR_100) or until the
-# training loss stops falling (GATE_*). Pilots (seed base 10000; subsets drawn per seed):
+# training loss stops falling (GATE_*). Pilots (seed base 10000):
 # - 000's net, 1000 images, batch 100, lr 3e-3 (3 seeds): train accuracy >= 0.99 in every seed by epoch 200.
 # - 003's net, 1000 images, batch 100, lr 1e-3 (3 seeds): >= 0.998 in every seed by epoch 60; test accuracy at epoch
 #   100: 0.105, 0.107, 0.099 (sd 0.004).
@@ -119,6 +120,9 @@ def trained(label: str, train_acc: np.ndarray, train_loss: np.ndarray) -> verdic
 
 def file_random_label_checks(record, checks: tuple[str, ...], train_loss, train_acc, test_loss, test_acc) -> None:
     """C7's checks on the curves (seeds, records) of random-label runs, each seed with its own labels."""
+    unknown = set(checks) - set(RANDOM_LABEL_CHECKS)
+    if unknown:
+        raise ValueError(f"unknown random-label checks {sorted(unknown)}; known: {RANDOM_LABEL_CHECKS}")
     gate = trained("random labels", train_acc, train_loss)
     if "fits" in checks:
         record.check(f"final train accuracy >= {NEAR_100} (fits)", stats.each_seed(train_acc[:, -1], ">=", NEAR_100),

@@ -213,3 +213,8 @@ def test_sweep_gate_names_the_structures_that_did_not_train():
 @pytest.mark.parametrize("variant", list(gen.PARAM_COUNT["cpu"]))
 def test_every_c8_variant_spans_at_least_ten_structures(variant):
     assert len(gen.PARAM_COUNT["cpu"][variant].sweep.family) >= 10
+
+
+def test_an_unknown_random_label_check_is_an_error_not_a_silent_pass():
+    with pytest.raises(ValueError, match="unknown random-label checks"):
+        decided(("fit",), **curves())

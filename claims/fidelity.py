@@ -379,7 +379,7 @@ FIDELITY: dict[str, Fidelity] = {
         SCALED, (Q003_RANDOM,),
         ("Adam lr 1e-3 instead of 1e-4", "unstated: 1000 images drawn per seed from the offline split, batch 100, 80 "
          "epochs (pilot: every seed at train accuracy >= 0.998 by epoch 60)",
-         "'poor' read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "5 seeds"),
+         "'poor' read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)", "8 seeds"),
         ("unstated: all 60,000 images, batch 128, 200 epochs", "'poor' read as 'at chance' (0.10 ± 0.02)")),
     "random_labels[fits_test_poor-002]": Fidelity(
         SCALED, (Q002_FITS, Q002_FITS_NUMBERS),

@@ -118,22 +118,25 @@ def sweep_values(slope: float) -> np.ndarray:
 @pytest.mark.parametrize("relation, truth, false", [
     ("sensitivity falls", -0.1, 0.1), ("sensitivity rises", 0.1, -0.1)])
 def test_sensitivity_relation_holds_one_way_and_is_refuted_the_other(relation, truth, false):
-    acc = sweep_values(0.0)
-    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(truth), acc))]) == "holds"
-    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(false), acc))]) == "refuted"
+    finals = {"test_acc": sweep_values(0.0), "test_loss": sweep_values(0.0)}
+    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(truth), finals))]) == "holds"
+    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(false), finals))]) == "refuted"
 
 
-def test_accuracy_falls_and_sensitivity_tracking_error_can_fail():
+def test_accuracy_falls_loss_rises_and_sensitivity_tracking_error_can_fail():
     sens = sweep_values(0.0)
     rising_acc = np.clip(0.8 + sweep_values(0.02) - 1, 0, 1)
-    assert verdict([("a", relation_evidence("test accuracy falls", BATCHES, sens, rising_acc))]) == "refuted"
+    improving = {"test_acc": rising_acc, "test_loss": sweep_values(-0.05)}  # large batches better on both counts
+    assert verdict([("a", relation_evidence("test accuracy falls", BATCHES, sens, improving)),
+                    ("a2", relation_evidence("test loss rises", BATCHES, sens, improving))]) == "refuted"
     # sensitivity rising with accuracy: the opposite of 000's "larger where accuracy is smaller"
-    assert verdict([("b", relation_evidence("sensitivity tracks error", BATCHES, rising_acc + 1, rising_acc))]) == "refuted"
+    assert verdict([("b", relation_evidence("sensitivity tracks error", BATCHES, rising_acc + 1, improving))]) == "refuted"
 
 
 def test_a_constant_measure_is_inconclusive():
     flat = np.ones((len(BATCHES), 4))
-    assert verdict([("c", relation_evidence("sensitivity falls", BATCHES, flat, flat))]) == "inconclusive"
+    assert verdict([("c", relation_evidence("sensitivity falls", BATCHES, flat, {"test_acc": flat, "test_loss": flat}))]) \
+        == "inconclusive"
     assert verdict([("d", sharpness_evidence(BATCHES, flat, "greater"))]) == "inconclusive"
 
 
@@ -154,7 +157,7 @@ def test_sweep_gates():
     trained = [_Runs([0.995, 1.0]) for _ in FIXED_STEPS_CPU.batch_sizes]
     assert sweep_gate(FIXED_STEPS_CPU, trained).met
     assert not sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
-    checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), sweep_values(0)))]
+    checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), {"test_acc": sweep_values(0), "test_loss": sweep_values(0)}))]
     assert verdict(checks, requires=(sweep_gate(short, []),)) == "inconclusive"
 
 

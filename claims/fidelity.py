@@ -167,7 +167,7 @@ C1_SEEDS = "12 seeds per depth (the reports: one run each)"
 MNIST5K = "4000 training / 1000 test images of the offline 5000-image MNIST subset"
 FIXED_STEPS = "fixed optimizer steps (1000 per batch size, cpu; 10000, full) instead of the fixed epochs every report used"
 SWEEP_CPU = ("one MLP 784-32-10 (25,450 parameters), Adam 1e-3, " + MNIST5K + ", batch sizes 32/64/128/256/512/1024, "
-             "4 seeds")
+             "6 seeds at fixed epochs, 4 at fixed steps")
 SWEEP_FULL = "MLP 784-500-10 (397,510 parameters; 003's DNN), Adam 1e-3, all 60,000 MNIST images, batch sizes 32…4096, 5 seeds"
 SENSITIVITY_MEASURE = "sensitivity = mean over test points of ||d softmax/dx||_F (Novak et al. 2018)"
 LINE_CPU = "MLP 784-32-10 (25,450 parameters), " + MNIST5K + "; 6 pairs from independent initialisations"
@@ -470,8 +470,8 @@ FIDELITY: dict[str, Fidelity] = {
         SCALED, (Q003_LR_LINE,),
         (LINE_CPU, "lr 1e-3 (α = 0) vs 1e-2 as 003, at batch 1024 (003: unstated; it names batch 100 for its "
          "evaluation), " + LINE_EPOCHS_CPU, "MLP 784-32-10 instead of 003's 784-500-10",
-         "reading: 'stable good performance as alpha approaches 0.0' = test accuracy over |α| <= 0.5 within 2 points "
-         "of α = 0's"),
+         "reading: 'stable good performance as alpha approaches 0.0' = test accuracy over -0.5 <= α <= 0 within 2 "
+         "points of α = 0's (the approach from below, as in 003's batch sentence)"),
         (LINE_FULL + " (003's net)", "batch 1024, 500 epochs")),
 
     # --- C10 sensitivity: input sensitivity vs batch size -----------------------------------------------------------

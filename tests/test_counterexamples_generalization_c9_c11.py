@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from claims.test_hw1_3_generalization import (ALPHAS, EQUAL_ACC, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU, LINE_FINDINGS,
+from claims.test_hw1_3_generalization import (ALPHAS, EQUAL_ACC, FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU,
+                                              LINE_FINDINGS,
                                               REPORT_STEPS, STABLE, BatchSweep, line_checks, relation_evidence,
                                               sharpness_evidence, sweep_gate, trained_gate)
 from harness import metrics
@@ -101,7 +102,7 @@ def test_003_drop_to_half_and_decline_beyond():
 def test_003_stable_near_zero():
     flat = line(np.zeros_like(ALPHAS), np.zeros_like(ALPHAS))
     assert verdict(line_checks("stable_near_zero-003", flat, ALPHAS)) == "holds"
-    barrier_near_zero = line(np.zeros_like(ALPHAS), -0.3 * np.exp(-((ALPHAS - 0.3) / 0.1) ** 2))
+    barrier_near_zero = line(np.zeros_like(ALPHAS), -0.3 * np.exp(-((ALPHAS + 0.3) / 0.1) ** 2))
     assert 0.3 > STABLE and verdict(line_checks("stable_near_zero-003", barrier_near_zero, ALPHAS)) == "refuted"
 
 
@@ -146,8 +147,9 @@ def test_sharpness_trend_refuted_the_other_way():
 
 
 class _Runs:
-    def __init__(self, train_acc):
+    def __init__(self, train_acc=(1.0,), train_loss=((1.0, 0.5, 0.5),)):
         self.train_acc = np.asarray(train_acc, dtype=float)[:, None]
+        self.train_loss = np.asarray(train_loss, dtype=float)
 
 
 def test_sweep_gates():
@@ -157,6 +159,11 @@ def test_sweep_gates():
     trained = [_Runs([0.995, 1.0]) for _ in FIXED_STEPS_CPU.batch_sizes]
     assert sweep_gate(FIXED_STEPS_CPU, trained).met
     assert not sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
+    fit = FIT_SWEEP_CPU
+    flat = [_Runs(train_loss=[np.r_[1.0, np.full(10, 0.1)]] * 2) for _ in fit.batch_sizes]
+    assert sweep_gate(fit, flat).met
+    still_falling = flat[:-1] + [_Runs(train_loss=[np.geomspace(1.0, 0.01, 11)] * 2)]  # the largest batch still falling
+    assert not sweep_gate(fit, still_falling).met
     checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), {"test_acc": sweep_values(0), "test_loss": sweep_values(0)}))]
     assert verdict(checks, requires=(sweep_gate(short, []),)) == "inconclusive"
 

@@ -7,7 +7,7 @@ C9 interpolation — the loss along the line between two minima (000 §3, 002, 0
 C10 sensitivity — input-Jacobian norm and test accuracy vs batch size (000 §4, 002, 003 §3.3.2, 004;
 contrary: Novak et al. 2018).
 C11 sharpness — sharpness vs batch size: 004's noise measure and Keskar et al. 2017's ε-sharpness.
-C10 and C11 read one batch-size sweep, and C9 two of its configs: identical configs train once (cache).
+C9 trains three configs shared by its variants; C10 and C11 read the same batch-size sweeps: identical configs train once (cache).
 """
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ LINE_FINDINGS = {  # finding: (statement, sources, θ₁, θ₂)
                              LARGE, LARGE_FAST),
 }
 PAIRS = 6  # sign test over 6 pairs: p = 0.5⁶ = 0.016 when all agree, below Holm's 0.025 for a variant's 2 tests;
-           # pilot (seed base 10000) effects were all-or-nothing (see the settings' notes), so 6 pairs give power ≈ 1
+           # in the pilot (seed base 10000) every sign test came out 6 of 6 one way, so 6 pairs give power ≈ 1
 EPOCHS_LINE_CPU = 225  # every end; batch 1024 at lr 1e-3 then takes 900 steps (003's batch-1000 end: 15 epochs × 60
                        # = 900); pilot (seed base 10000): it reached train accuracy 0.992–0.994 by epoch 200
 EPOCHS_LINE_FULL = 500  # 000's and 002's epochs (003: 15)

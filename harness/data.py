@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 import os
@@ -40,7 +41,15 @@ class DataSpec:
     name: str = "mnist5k"          # "mnist5k" (offline), "mnist" (full, needs data_dir) or "digits" (8×8, offline)
     n_train: int | None = None     # first n of a seeded permutation of the train split; None = all
     n_test: int | None = None      # likewise for the test split
-    seed: int = 0                  # draws the subset
+    seed: int | None = 0           # draws the subset; None = each seed of an ensemble draws its own (with that seed)
+
+    @property
+    def per_seed(self) -> bool:
+        return self.seed is None
+
+    def for_seed(self, seed: int) -> "DataSpec":
+        """The subset member `seed` trains on: itself, or with seed=None the subset drawn with `seed`."""
+        return dataclasses.replace(self, seed=seed) if self.per_seed else self
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,16 @@ class Split:
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+    per_member: bool = False  # tensors stacked (members, N, ...): member i's own subset (DataSpec(seed=None))
 
     def to(self, device) -> "Split":
-        return Split(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)))
+        return Split(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)), self.per_member)
+
+    @classmethod
+    def stack(cls, splits: list["Split"]) -> "Split":
+        """One per-member split from each member's own split (equal sizes)."""
+        return cls(*(torch.stack([getattr(s, f) for s in splits]) for f in ("x_train", "y_train", "x_test", "y_test")),
+                   per_member=True)
 
 
 def mnist5k_path() -> Path:
@@ -160,6 +176,8 @@ def split_sizes(name: str, data_dir: str | os.PathLike | None = None, download: 
 def load_mnist(spec: DataSpec, device: str | torch.device = "cpu",
                data_dir: str | os.PathLike | None = None, download: bool = False) -> Split:
     """The images and labels `spec` names (MNIST or the 8×8 digits), as tensors on `device`."""
+    if spec.per_seed:
+        raise ValueError(f"{spec} draws one subset per seed: load each member's with spec.for_seed(seed)")
     x_tr, y_tr, x_te, y_te = _arrays(spec.name, data_dir, download)
     rng = np.random.default_rng(spec.seed)
     train_idx = _take(rng, len(y_tr), spec.n_train, "n_train")

@@ -77,9 +77,11 @@ class Runner:
                                                                                     self.download)
         return smoke_config(config, available)
 
-    def split(self, config: TrainConfig) -> Split:
+    def split(self, config: TrainConfig, seeds: list[int] | None = None) -> Split:
+        """The data `config` trains on. For a per-seed DataSpec (seed=None) pass the ensemble's seeds: the
+        split is then per member, x_train[i] being member i's own subset."""
         config = self._cut(config)
-        return load_split(config.data, self.device, self.data_dir, self.download)
+        return load_split(config.data, self.device, self.data_dir, self.download, seeds)
 
     def train(self, config: TrainConfig, seeds: list[int], label: str = "") -> Runs:
         """One member per seed, trained together as an ensemble, or loaded from the cache."""
@@ -91,7 +93,7 @@ class Runner:
         def compute(missing: list[int]) -> list[dict]:
             # Train the whole ensemble, even when only some seeds are missing (a corrupt entry, say): a
             # member's bits depend on its ensemble (see run_keys), so a seed trained alone would differ.
-            runs = train_ensemble(config, list(seeds), self.split(config), label)
+            runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label)
             return [member_payload(runs, i) for i in missing]
 
         payloads, hits = self._get_or_compute(keys, compute)

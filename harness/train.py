@@ -109,11 +109,16 @@ class Runs:
 
 # --- data -------------------------------------------------------------------------------------
 
-def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=False) -> Split:
-    """The tensors a config trains and evaluates on. Function tasks use (n, 1) inputs and targets."""
+def load_split(data: DataSpec | FunctionTask, device, data_dir=None, download=False, seeds=None) -> Split:
+    """The tensors a config trains and evaluates on. Function tasks use (n, 1) inputs and targets.
+    A DataSpec with seed=None gives each seed its own subset: a per-member split, stacked in `seeds` order."""
     if isinstance(data, FunctionTask):
         x, y = function_data(data.name, data.n_points, device)
         return Split(x, y, x, y)
+    if data.per_seed:
+        if not seeds:
+            raise ValueError(f"{data} draws one subset per seed: pass the ensemble's seeds")
+        return Split.stack([load_mnist(data.for_seed(s), device, data_dir=data_dir, download=download) for s in seeds])
     return load_mnist(data, device, data_dir=data_dir, download=download)
 
 
@@ -176,8 +181,10 @@ def _losses(config: TrainConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Te
 
 
 @torch.no_grad()
-def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression.
+def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Tensor,
+             per_member_inputs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member (loss, accuracy) over a whole split; accuracy is NaN for regression. With
+    `per_member_inputs`, x and y are (members, N, ...): member i is evaluated on its own subset.
 
     Member by member, EVAL_CHUNK rows at a time: each member's numbers then come from the same
     computation whatever the size of its ensemble, without copying the shared input per member."""
@@ -187,15 +194,17 @@ def evaluate(config: TrainConfig, forward, params, x: torch.Tensor, y: torch.Ten
     per_member_labels = config.loss == "cross_entropy" and y.dim() == 2  # (members, N) after label noise
     for m in range(members):
         member = {name: p[m:m + 1] for name, p in params.items()}
-        labels = y[m] if per_member_labels else y
-        for start in range(0, len(x), EVAL_CHUNK):
-            xb, yb = x[start:start + EVAL_CHUNK], labels[start:start + EVAL_CHUNK]
+        inputs = x[m] if per_member_inputs else x
+        labels = y[m] if per_member_labels or per_member_inputs else y
+        for start in range(0, len(inputs), EVAL_CHUNK):
+            xb, yb = inputs[start:start + EVAL_CHUNK], labels[start:start + EVAL_CHUNK]
             out = forward(member, xb)
             loss_sum[m] += _losses(config, out, yb)[0].double() * len(xb)
             if config.loss == "cross_entropy":
                 correct[m] += (out[0].argmax(-1) == yb).sum().double()
-    acc = correct / len(x) if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
-    return loss_sum / len(x), acc
+    n = len(inputs)
+    acc = correct / n if config.loss == "cross_entropy" else torch.full_like(correct, float("nan"))
+    return loss_sum / n, acc
 
 
 def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.Module, dict[str, torch.Tensor]]:
@@ -226,12 +235,13 @@ def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.O
 
 
 def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -> torch.Tensor:
-    """Training labels, (N,) or — with label noise — (members, N): each seed draws its own random
-    labels, so seeds are independent replicates of the whole experiment."""
+    """Training labels, (N,) or — with label noise or per-seed subsets — (members, N): each seed draws its
+    own random labels, so seeds are independent replicates of the whole experiment."""
     if config.label_noise <= 0:
         return labels
     true = labels.cpu().numpy()
-    drawn = [shuffle_labels(true, config.label_noise, np.random.default_rng([seed, 7])) for seed in seeds]
+    rows = true if true.ndim == 2 else [true] * len(seeds)  # (members, N) when each seed has its own subset
+    drawn = [shuffle_labels(row, config.label_noise, np.random.default_rng([seed, 7])) for row, seed in zip(rows, seeds)]
     return torch.from_numpy(np.stack(drawn)).to(labels.device)
 
 
@@ -241,7 +251,10 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         raise ValueError("train_ensemble needs at least one seed")
     started = time.perf_counter()
     device = split.x_train.device
-    members, n = len(seeds), len(split.x_train)
+    per_member_data = split.per_member  # member i trains and is evaluated on its own subset
+    if per_member_data and len(split.x_train) != len(seeds):
+        raise ValueError(f"a per-member split of {len(split.x_train)} subsets for {len(seeds)} seeds")
+    members, n = len(seeds), split.x_train.shape[1] if per_member_data else len(split.x_train)
     batch = n if config.batch_size is None else min(config.batch_size, n)
     steps_per_epoch = -(-n // batch)
     base, module_params = _stacked_params(config, seeds, device)
@@ -256,8 +269,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     step_loss, grad_norm, snapshots, snapshot_epochs = [], [], [], []
 
     def record(epoch: int):
-        train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train)
-        test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test)
+        train_loss, train_acc = evaluate(config, forward, params, split.x_train, y_train, per_member_data)
+        test_loss, test_acc = evaluate(config, forward, params, split.x_test, split.y_test, per_member_data)
         bad = ~(torch.isfinite(train_loss) & torch.isfinite(test_loss))
         if bad.any():
             raise TrainingDiverged(_divergence_message(config, label, seeds, train_loss.cpu(), test_loss.cpu(),
@@ -280,12 +293,15 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
             order = torch.stack([torch.randperm(n, generator=g) for g in orders]).to(device)
         for step in range(steps_per_epoch):
             if order is None:
-                xb, yb = split.x_train, y_train  # full batch, shared by every member
+                xb, yb = split.x_train, y_train  # full batch: shared by every member, or each member's own
             else:
                 idx = order[:, step * batch:(step + 1) * batch]
-                xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
+                if per_member_data:
+                    xb = split.x_train[members_idx, idx]
+                else:
+                    xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
                 yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
-            losses = _losses(config, forward(params, xb, per_member=order is not None), yb)
+            losses = _losses(config, forward(params, xb, per_member=order is not None or per_member_data), yb)
             optimizer.zero_grad(set_to_none=True)
             losses.sum().backward()  # member i's loss depends on member i's parameters only
             if config.record_steps:

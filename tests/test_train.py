@@ -1,5 +1,7 @@
 """harness.train and harness.runner: the vectorised trainer equals separate training, is seeded,
 stops on divergence, and round-trips through the cache."""
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -34,6 +36,32 @@ def test_ensemble_equals_members_trained_alone(config):
             np.testing.assert_allclose(getattr(together, metric)[i], getattr(alone, metric)[0], rtol=1e-5, atol=1e-6)
         for name, p in together.params.items():
             torch.testing.assert_close(p[i], alone.params[name][0], rtol=1e-4, atol=1e-5)
+
+
+PER_SEED_DATA = [dataclasses.replace(c, data=dataclasses.replace(c.data, seed=None)) for c in (MNIST_MLP, NOISY)]
+PER_SEED_FULL_BATCH = dataclasses.replace(PER_SEED_DATA[0], batch_size=None)
+
+
+@pytest.mark.parametrize("config", [*PER_SEED_DATA, PER_SEED_FULL_BATCH], ids=["mlp", "label-noise", "full-batch"])
+def test_per_seed_subsets_train_each_member_on_its_own_subset(config):
+    """DataSpec(seed=None): member i of the ensemble equals a run of seed i on the fixed subset DataSpec(seed=i)."""
+    seeds = [3, 4]
+    together = train_ensemble(config, seeds, load_split(config.data, "cpu", seeds=seeds))
+    for i, seed in enumerate(seeds):
+        fixed = dataclasses.replace(config, data=config.data.for_seed(seed))
+        alone = train_ensemble(fixed, [seed], load_split(fixed.data, "cpu"))
+        for metric in ("train_loss", "test_loss", "train_acc", "test_acc"):
+            np.testing.assert_allclose(getattr(together, metric)[i], getattr(alone, metric)[0], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(together.train_loss[0], together.train_loss[1])  # two subsets, two runs
+
+
+def test_per_seed_subsets_differ_and_need_seeds():
+    spec = DataSpec(n_train=50, n_test=20, seed=None)
+    split = load_split(spec, "cpu", seeds=[1, 2])
+    assert split.per_member and split.x_train.shape[:2] == (2, 50)
+    assert not torch.equal(split.x_train[0], split.x_train[1])
+    with pytest.raises(ValueError, match="pass the ensemble's seeds"):
+        load_split(spec, "cpu")
 
 
 @pytest.mark.parametrize("config", [MNIST_MLP, MNIST_CNN, FUNCTION], ids=["mlp", "cnn", "function"])

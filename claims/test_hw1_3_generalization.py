@@ -341,6 +341,8 @@ def test_interpolation(settings, profile, runner, record):
     s = settings
     record.setting(s, dataset=profile.mnist, alphas=f"{len(ALPHAS)} points from {ALPHAS[0]} to {ALPHAS[-1]}")
     seeds = record.seeds(s.pairs)
+    # One subset for every pair: the two ends of a line train on the same data, as in every report; per-seed
+    # subsets would give an independent pair's ends (seeds i and i+1) different data.
     data = DataSpec(profile.mnist, s.n_train, None, seed=record.seed_base)
     first, second = (runner.train(batch_config(s.model, data, end.batch_size, end.lr, s.epochs), seeds) for end in (s.a, s.b))
     partner = [i if s.shared_init else (i + 1) % len(seeds) for i in range(len(seeds))]  # distinct seeds: independent pairs
@@ -395,9 +397,10 @@ def batch_config(model: ModelSpec, data, batch_size: int, lr: float, epochs: int
 
 
 def train_sweep(sweep: BatchSweep, profile, runner, record) -> tuple[list, list[int]]:
-    """Runs per batch size (each its own ensemble over the seeds), and the seeds."""
+    """Runs per batch size (each its own ensemble over the seeds), and the seeds. On MNIST seed i draws its own
+    training subset (the same one at every batch size): the sentences are about models, not one subset."""
     seeds = record.seeds(sweep.seeds)
-    data = sweep.task or DataSpec(profile.mnist, sweep.n_train, None, seed=record.seed_base)
+    data = sweep.task or DataSpec(profile.mnist, sweep.n_train, None, seed=None)
     record.note(f"{sweep.regime} regime: optimizer steps per batch size { {b: sweep.steps(b) for b in sweep.batch_sizes} }")
     return [runner.train(batch_config(sweep.model, data, b, sweep.lr, sweep.epochs(b)), seeds) for b in sweep.batch_sizes], seeds
 
@@ -510,18 +513,27 @@ def relation_evidence(relation: str, batch_sizes, sensitivity: np.ndarray, final
     return stats.trend(values[x], values[y], sign, labels=(x, y))
 
 
+def measure_members(runner, fn, run, split, fields: tuple[str, ...], *args, **kwargs) -> np.ndarray:
+    """fn(config, params, *split fields, *args) per member: all members at once on one shared split, or member by
+    member on its own subset (a per-seed split)."""
+    if not split.per_member:
+        return runner.measure(fn, run.config, run.params, *(getattr(split, f) for f in fields), *args, **kwargs).numpy()
+    return np.concatenate([runner.measure(fn, run.config, {k: p[i:i + 1] for k, p in run.params.items()},
+                                          *(getattr(split, f)[i] for f in fields), *args, **kwargs).numpy()
+                           for i in range(len(run))])
+
+
 def measure_sensitivity(measure: str, runs, runner, seed: int) -> np.ndarray:
     """(batch sizes, seeds) of one SENSITIVITY_MEASURES measure."""
-    split = runner.split(runs[0].config)
+    split = runner.split(runs[0].config, runs[0].seeds)
+    if measure == "jacobian_two_norm":  # random inputs, not data: the same for every member
+        shape = split.x_test.shape[2:] if split.per_member else split.x_test.shape[1:]
+        inputs = torch.rand(RANDOM_INPUTS, *shape, generator=torch.Generator().manual_seed(seed)).to(split.x_test)
+        return np.stack([runner.measure(metrics.jacobian_two_norm, r.config, r.params, inputs).numpy() for r in runs])
     if measure == "jacobian_frobenius":
-        one = lambda r: runner.measure(metrics.input_sensitivity, r.config, r.params, split.x_test)  # noqa: E731
-    elif measure == "jacobian_two_norm":
-        inputs = torch.rand(RANDOM_INPUTS, *split.x_test.shape[1:], generator=torch.Generator().manual_seed(seed))
-        one = lambda r: runner.measure(metrics.jacobian_two_norm, r.config, r.params, inputs.to(split.x_test))  # noqa: E731
-    else:
-        one = lambda r: runner.measure(metrics.loss_input_gradient_max, r.config, r.params, split.x_train,  # noqa: E731
-                                       split.y_train)
-    return np.stack([one(r).numpy() for r in runs])
+        return np.stack([measure_members(runner, metrics.input_sensitivity, r, split, ("x_test",)) for r in runs])
+    return np.stack([measure_members(runner, metrics.loss_input_gradient_max, r, split, ("x_train", "y_train"))
+                     for r in runs])
 
 
 @claim("sensitivity", ref="C10", fidelity=FIDELITY, title="Input sensitivity vs batch size", statement="Sensitivity falls as the batch size grows",
@@ -592,14 +604,10 @@ def test_sharpness(settings, profile, runner, record):
                    noise_relative_sigma=NOISE_RELATIVE_SIGMA, noise_samples=NOISE_SAMPLES, epsilon=EPSILON,
                    ascent_steps=ASCENT_STEPS, loss="mean loss on the whole training split")
     runs, seeds = train_sweep(s.sweep, profile, runner, record)
-    split = runner.split(runs[0].config)
-    if s.measure == "noise":
-        one = lambda r: runner.measure(metrics.relative_noise_sharpness, r.config, r.params, split.x_train,  # noqa: E731
-                                       split.y_train, NOISE_RELATIVE_SIGMA, NOISE_SAMPLES, seed=seed_base)
-    else:
-        one = lambda r: runner.measure(metrics.epsilon_sharpness, r.config, r.params, split.x_train,  # noqa: E731
-                                       split.y_train, EPSILON, ASCENT_STEPS)
-    sharpness = np.stack([one(r).numpy() for r in runs])  # (batch sizes, seeds)
+    split = runner.split(runs[0].config, seeds)
+    fn, args = ((metrics.relative_noise_sharpness, (NOISE_RELATIVE_SIGMA, NOISE_SAMPLES, seed_base)) if s.measure == "noise"
+                else (metrics.epsilon_sharpness, (EPSILON, ASCENT_STEPS)))
+    sharpness = np.stack([measure_members(runner, fn, r, split, ("x_train", "y_train"), *args) for r in runs])  # (batch sizes, seeds)
     record.figure(figures.sharpness_vs_batch_size(s.sweep.batch_sizes, {MEASURES[s.measure]: sharpness},
                                                   title=f"fixed {s.sweep.regime} ({s.sweep.budget}), {len(seeds)} seeds"))
 

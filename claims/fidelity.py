@@ -486,6 +486,11 @@ FIDELITY: dict[str, Fidelity] = {
         (SWEEP_CPU, "50 epochs at every batch size (003: 5; 002: 200)",
          "003 used 784-500-10 at batch 10…1510 with wd 1e-4; 002 a CNN at lr 1e-2"),
         (SWEEP_FULL, "20 epochs at every batch size (003: 5)")),
+    "sensitivity[test_loss_rises-002-fixed_epochs]": Fidelity(
+        SCALED, (Q002_ACC,),
+        (SWEEP_CPU, "50 epochs at every batch size (002: 200)", "MLP instead of 002's conv -> output CNN at lr 1e-2 on "
+         "55,000 images", "reading: 'loss' = the test (validation) loss; 002 does not say which of its plotted losses"),
+        (SWEEP_FULL, "20 epochs at every batch size (002: 200)")),
     "sensitivity[sensitivity_tracks_error-000-fixed_epochs]": Fidelity(
         SCALED, (Q000_SENS,),
         (SWEEP_CPU + " (000: 55,000 images, batch 500…5000, lr 1e-2, optimiser not given)",

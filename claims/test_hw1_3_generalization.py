@@ -479,9 +479,8 @@ RANDOM_INPUTS = 100  # 000 used one random input; the mean over 100 (seeded by t
 SENSITIVITY_STATEMENTS = {  # variant id prefix: (statement, sources, relations, measure)
     "sensitivity_falls-002-003": ("Sensitivity falls as the batch size grows", ("002", "003 §3.3.2"),
                                   ("sensitivity falls",), "jacobian_frobenius"),
-    "accuracy_falls-002-003": ("Test accuracy falls and test loss rises as the batch size grows (the loss's low and the "
-                               "accuracy's high at the small batch sizes)", ("002", "003 §3.3.2"),
-                               ("test accuracy falls", "test loss rises"), "jacobian_frobenius"),
+    "accuracy_falls-002-003": ("Test accuracy falls as the batch size grows", ("002", "003 §3.3.2"),
+                               ("test accuracy falls",), "jacobian_frobenius"),
     "sensitivity_tracks_error-000": ("Sensitivity is larger where accuracy is smaller", ("000 §4",),
                                      ("sensitivity tracks error",), "jacobian_two_norm"),
     "sensitivity_rises-novak2018": ("Sensitivity is higher for large-batch training",
@@ -494,6 +493,11 @@ def sensitivity_variants(epochs: BatchSweep, steps: BatchSweep, fit: BatchSweep)
     variants = {f"{prefix}-fixed_{sweep.regime}": Sensitivity(statement, sources, sweep, relations, measure)
                 for sweep in (epochs, steps) for prefix, (statement, sources, relations, measure)
                 in SENSITIVITY_STATEMENTS.items()}
+    # 002's other half ("the loss's low ... at the small batch sizes"), its own variant so that it cannot decide
+    # 003's accuracy sentence; reading: the validation loss (002 plots both; the section is about generalisation)
+    variants["test_loss_rises-002-fixed_epochs"] = Sensitivity(
+        "The test loss is lowest at small batch sizes: it rises as the batch size grows", ("002",), epochs,
+        ("test loss rises",), "jacobian_frobenius")
     variants["sensitivity_falls-004-function_fit"] = Sensitivity(
         "Sensitivity falls as the batch size grows (004's measure, on 004's function fitting)", ("004 Flatness part 2",),
         fit, ("sensitivity falls",), "loss_gradient_max")

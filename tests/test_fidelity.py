@@ -14,7 +14,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 VARIANTS_PER_CLAIM = {  # the variant tables of claims/test_hw1_*.py: one entry each
     "function_fit_depth": 12, "cnn_depth": 3, "trajectories": 2, "gradient_norm": 2, "minimal_ratio": 3,
-    "error_surface": 1, "random_labels": 3, "param_count": 5, "interpolation": 7, "sensitivity": 9, "sharpness": 3,
+    "error_surface": 1, "random_labels": 3, "param_count": 5, "interpolation": 7, "sensitivity": 10, "sharpness": 3,
 }
 
 

@@ -438,3 +438,62 @@ def relative_fall(curves: np.ndarray, last_fraction: float, window: int) -> np.n
     at_begin = window_median(curves, max(0, begin - half), min(steps, begin + half))
     at_end = window_median(curves, max(0, steps - window), steps)
     return (at_begin - at_end) / at_begin
+
+
+# --- The reports' own sensitivity and sharpness measures (C10, C11; issue 12) ----------------------
+
+def loss_input_gradient_max(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
+                            y: torch.Tensor) -> torch.Tensor:
+    """004's sensitivity, per member: the largest over the points of ‖∂ℓ(f(x_i), y_i)/∂x_i‖_F, the gradient
+    of the point's own loss with respect to its input ("loss 對 input perturbation 的 gradient 取 fnorm,並挑選
+    最大的值"). Each point's loss depends only on its own input, so one backward pass of the summed
+    per-point losses gives every point's gradient."""
+    forward = _stacked_forward(config.model, build(config.model).to("meta"))
+    members = next(iter(params.values())).shape[0]
+    largest = torch.empty(members, dtype=torch.float64)
+    for m in range(members):
+        member = {name: p[m:m + 1].detach() for name, p in params.items()}
+        points = x.detach().clone().requires_grad_(True)
+        out = forward(member, points)[0]
+        per_point = ((out - y) ** 2).flatten(1).mean(1) if config.loss == "mse" else \
+            torch.nn.functional.cross_entropy(out, y, reduction="none")
+        (gradient,) = torch.autograd.grad(per_point.sum(), points)
+        largest[m] = gradient.flatten(1).norm(dim=1).max().double()
+    return largest
+
+
+def jacobian_two_norm(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
+                      softmax: bool = True) -> torch.Tensor:
+    """000's sensitivity, per member: the spectral norm (matrix 2-norm) of the input-output Jacobian
+    ∂f(x)/∂x at each input of x, averaged over the inputs (000: "2-norm Jacobian Matrix with a random
+    input x"). f is the softmax output unless softmax=False."""
+    base = build(config.model).to("meta")
+    members = next(iter(params.values())).shape[0]
+    means = torch.empty(members, dtype=torch.float64)
+    for i in range(members):
+        member = {name: p[i].detach() for name, p in params.items()}
+
+        def output(point: torch.Tensor) -> torch.Tensor:
+            out = functional_call(base, member, (point.unsqueeze(0),))[0]
+            return out.softmax(-1) if softmax else out
+
+        jacobians = vmap(jacrev(output))(x).flatten(2)  # (points, outputs, inputs)
+        means[i] = torch.linalg.matrix_norm(jacobians, ord=2).double().mean()
+    return means
+
+
+def relative_noise_sharpness(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                             relative_sigma: float, samples: int = 20, seed: int = 0) -> torch.Tensor:
+    """004's sharpness with σ scaled to each member's parameters: the largest loss increase over `samples`
+    perturbations θ + σ_m·z, z ~ N(0, I) (the same draws for every member, from `seed`), with
+    σ_m = relative_sigma × the root-mean-square of member m's parameters. A relative σ keeps the measure
+    from ranking models by their weight scale alone (a net with larger weights feels a fixed σ less)."""
+    base_loss, _ = evaluate_stacked(config, params, x, y)
+    flat = flatten({name: p.detach() for name, p in params.items()})
+    noise = torch.randn(samples, flat.shape[1], generator=torch.Generator().manual_seed(seed)).to(flat)
+    increase = torch.empty(len(flat), dtype=torch.float64)
+    for i in range(len(flat)):
+        sigma = relative_sigma * flat[i].pow(2).mean().sqrt()
+        loss, _ = evaluate_stacked(config, unflatten(flat[i] + sigma * noise, params), x, y)
+        increase[i] = (loss.max() - base_loss[i]).cpu()
+    return increase

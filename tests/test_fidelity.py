@@ -14,7 +14,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 VARIANTS_PER_CLAIM = {  # the variant tables of claims/test_hw1_*.py: one entry each
     "function_fit_depth": 8, "cnn_depth": 5, "trajectories": 2, "gradient_norm": 3, "minimal_ratio": 4,
-    "error_surface": 1, "random_labels": 5, "param_count": 6, "interpolation": 4, "sensitivity": 8, "sharpness": 4,
+    "error_surface": 1, "random_labels": 5, "param_count": 6, "interpolation": 7, "sensitivity": 10, "sharpness": 3,
 }
 
 

@@ -1,0 +1,207 @@
+"""C9–C11's checks on constructed counter-examples (no MNIST training): each check says refuted or
+inconclusive where the sentence is false, and holds where it is plainly true.
+
+Lines between two minima are synthetic curves over ALPHAS: a convex bowl (no barrier: what any convex problem
+gives on a line), a barrier, identical ends (θ₁ = θ₂). Sweeps are synthetic (batch sizes × seeds) arrays. The
+reports' own measures run on tiny linear models whose values are known in closed form."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from claims.test_hw1_3_generalization import (ALPHAS, EQUAL_ACC, FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU,
+                                              LINE_FINDINGS,
+                                              REPORT_STEPS, STABLE, BatchSweep, line_checks, relation_evidence,
+                                              sharpness_evidence, sweep_gate, trained_gate)
+from harness import metrics
+from harness.models import MLPSpec
+from harness.train import FunctionTask, TrainConfig
+from harness.verdict import Check, decide
+
+PAIRS = 6
+RNG = np.random.default_rng(10_000)
+
+
+def verdict(checks, requires=()) -> str:
+    return decide([Check(name, evidence, tuple(requires)) for name, evidence in checks]).verdict
+
+
+def line(loss_shape: np.ndarray, acc_shape: np.ndarray, end_loss=(0.05, 0.05), end_acc=(0.92, 0.92),
+         test_over_train=1.5) -> dict[str, np.ndarray]:
+    """Curves (pairs, alphas): loss = ends' values blended along α plus `loss_shape`, accuracy likewise; a little
+    per-pair noise so no two pairs tie."""
+    blend = lambda a, b: (1 - ALPHAS) * a + ALPHAS * b  # noqa: E731
+    noise = 1 + 0.01 * RNG.random((PAIRS, len(ALPHAS)))
+    train_loss = (blend(*end_loss) + loss_shape) * noise
+    test_acc = np.clip(blend(*end_acc) + acc_shape, 0, 1) * (1 - 0.001 * RNG.random((PAIRS, len(ALPHAS))))
+    return {"train_loss": train_loss, "test_loss": test_over_train * train_loss, "train_acc": test_acc, "test_acc": test_acc}
+
+
+BUMP = np.exp(-((ALPHAS - 0.5) / 0.15) ** 2)                          # a barrier centred on α = 0.5
+BOWL = 2.0 * (np.minimum(np.abs(ALPHAS), np.abs(ALPHAS - 1)) * (np.abs(ALPHAS - 0.5) > 0.5))  # rises only outside [0, 1]
+CONVEX = 0.2 * (ALPHAS - 0.5) ** 2 - 0.05                               # a convex bowl: lowest at the midpoint
+BARRIER = line(2.0 * BUMP + BOWL, -0.6 * BUMP - 0.3 * BOWL)
+NO_BARRIER = line(CONVEX + 0.05, 0.05 - 0.2 * (ALPHAS - 0.5) ** 2)
+
+
+def test_every_finding_has_checks():
+    for finding in LINE_FINDINGS:
+        assert line_checks(finding, BARRIER, ALPHAS), finding
+
+
+def test_000_peak_holds_on_a_barrier_and_is_refuted_on_a_convex_line():
+    assert verdict(line_checks("peak_at_half-000", BARRIER, ALPHAS)) == "holds"
+    assert verdict(line_checks("peak_at_half-000", NO_BARRIER, ALPHAS)) == "refuted"
+
+
+def test_000_peak_is_inconclusive_between_identical_ends():
+    identical = line(np.zeros_like(ALPHAS), np.zeros_like(ALPHAS))
+    identical = {k: np.repeat(v[:, :1], len(ALPHAS), axis=1) for k, v in identical.items()}  # θ₁ = θ₂: a flat line
+    assert verdict(line_checks("peak_at_half-000", identical, ALPHAS)) == "inconclusive"
+
+
+def test_an_untrained_end_makes_the_line_inconclusive():
+    gate = trained_gate("θ₂", np.array([0.99, 0.97, 1.0]))
+    assert not gate.met
+    assert verdict(line_checks("peak_at_half-000", BARRIER, ALPHAS), requires=(gate,)) == "inconclusive"
+    assert trained_gate("θ₁", np.array([0.99, 1.0])).met
+
+
+def test_002_small_batch_lower_loss_and_validation_above_training():
+    small_lower = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.2, 0.02))   # θ₂ = the small batch, lower loss
+    assert verdict(line_checks("small_batch_lower_loss-002", small_lower, ALPHAS)) == "holds"
+    small_higher = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.02, 0.2))
+    assert verdict(line_checks("small_batch_lower_loss-002", small_higher, ALPHAS)) == "refuted"
+    test_below_train = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.2, 0.02), test_over_train=0.8)
+    assert verdict(line_checks("small_batch_lower_loss-002", test_below_train, ALPHAS)) == "refuted"
+
+
+def test_004_high_only_near_the_ends():
+    assert verdict(line_checks("high_only_near_ends-004", BARRIER, ALPHAS)) == "holds"
+    flat = line(np.zeros_like(ALPHAS), np.zeros_like(ALPHAS))  # one wide basin: high everywhere on [-1, 2]
+    assert verdict(line_checks("high_only_near_ends-004", flat, ALPHAS)) == "refuted"
+
+
+def test_004_lower_loss_with_equal_accuracy():
+    equal_acc = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.2, 0.05), end_acc=(0.92, 0.92))
+    assert verdict(line_checks("lower_loss_equal_accuracy-004", equal_acc, ALPHAS)) == "holds"
+    # accuracy 5 points apart (well beyond EQUAL_ACC): not equivalent and different
+    apart = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.2, 0.05), end_acc=(0.87, 0.92))
+    assert 0.05 > EQUAL_ACC and verdict(line_checks("lower_loss_equal_accuracy-004", apart, ALPHAS)) == "refuted"
+    higher_at_one = line(2.0 * BUMP, -0.5 * BUMP, end_loss=(0.05, 0.2))
+    assert verdict(line_checks("lower_loss_equal_accuracy-004", higher_at_one, ALPHAS)) == "refuted"
+
+
+def test_003_drop_to_half_and_decline_beyond():
+    assert verdict(line_checks("drops_to_half_and_beyond-003", BARRIER, ALPHAS)) == "holds"
+    rising = line(np.zeros_like(ALPHAS), 0.02 * ALPHAS, end_acc=(0.9, 0.9))  # accuracy rises all along the line
+    assert verdict(line_checks("drops_to_half_and_beyond-003", rising, ALPHAS)) == "refuted"
+
+
+def test_003_stable_near_zero():
+    flat = line(np.zeros_like(ALPHAS), np.zeros_like(ALPHAS))
+    assert verdict(line_checks("stable_near_zero-003", flat, ALPHAS)) == "holds"
+    barrier_near_zero = line(np.zeros_like(ALPHAS), -0.3 * np.exp(-((ALPHAS + 0.3) / 0.1) ** 2))
+    assert 0.3 > STABLE and verdict(line_checks("stable_near_zero-003", barrier_near_zero, ALPHAS)) == "refuted"
+
+
+# --- C10 / C11: relations over a batch-size sweep ---------------------------------------------------------------
+
+BATCHES = (32, 64, 128, 256, 512, 1024)
+
+
+def sweep_values(slope: float) -> np.ndarray:
+    """(batch sizes, 4 seeds): slope × log2(batch) plus small noise."""
+    return slope * np.log2(BATCHES)[:, None] + 1.0 + 0.01 * RNG.random((len(BATCHES), 4))
+
+
+@pytest.mark.parametrize("relation, truth, false", [
+    ("sensitivity falls", -0.1, 0.1), ("sensitivity rises", 0.1, -0.1)])
+def test_sensitivity_relation_holds_one_way_and_is_refuted_the_other(relation, truth, false):
+    finals = {"test_acc": sweep_values(0.0), "test_loss": sweep_values(0.0)}
+    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(truth), finals))]) == "holds"
+    assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(false), finals))]) == "refuted"
+
+
+def test_accuracy_falls_loss_rises_and_sensitivity_tracking_error_can_fail():
+    sens = sweep_values(0.0)
+    rising_acc = np.clip(0.8 + sweep_values(0.02) - 1, 0, 1)
+    improving = {"test_acc": rising_acc, "test_loss": sweep_values(-0.05)}  # large batches better on both counts
+    assert verdict([("a", relation_evidence("test accuracy falls", BATCHES, sens, improving)),
+                    ("a2", relation_evidence("test loss rises", BATCHES, sens, improving))]) == "refuted"
+    # sensitivity rising with accuracy: the opposite of 000's "larger where accuracy is smaller"
+    assert verdict([("b", relation_evidence("sensitivity tracks error", BATCHES, rising_acc + 1, improving))]) == "refuted"
+
+
+def test_a_constant_measure_is_inconclusive():
+    flat = np.ones((len(BATCHES), 4))
+    assert verdict([("c", relation_evidence("sensitivity falls", BATCHES, flat, {"test_acc": flat, "test_loss": flat}))]) \
+        == "inconclusive"
+    assert verdict([("d", sharpness_evidence(BATCHES, flat, "greater"))]) == "inconclusive"
+
+
+def test_sharpness_trend_refuted_the_other_way():
+    assert verdict([("e", sharpness_evidence(BATCHES, sweep_values(-0.1), "greater"))]) == "refuted"
+    assert verdict([("f", sharpness_evidence(BATCHES, sweep_values(0.1), "greater"))]) == "holds"
+
+
+class _Runs:
+    def __init__(self, train_acc=(1.0,), train_loss=((1.0, 0.5, 0.5),)):
+        self.train_acc = np.asarray(train_acc, dtype=float)[:, None]
+        self.train_loss = np.asarray(train_loss, dtype=float)
+
+
+def test_sweep_gates():
+    assert sweep_gate(FIXED_EPOCHS_CPU, []).met, "the cpu sweep gives its largest batch the reports' step count"
+    short = BatchSweep(FIXED_EPOCHS_CPU.model, (32, 4000), "epochs", 40, 1e-3, 4, 4000)  # 40 steps at batch 4000
+    assert short.steps(4000) < REPORT_STEPS and not sweep_gate(short, []).met
+    trained = [_Runs([0.995, 1.0]) for _ in FIXED_STEPS_CPU.batch_sizes]
+    assert sweep_gate(FIXED_STEPS_CPU, trained).met
+    assert not sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
+    fit = FIT_SWEEP_CPU
+    flat = [_Runs(train_loss=[np.r_[1.0, np.full(10, 0.1)]] * 2) for _ in fit.batch_sizes]
+    assert sweep_gate(fit, flat).met
+    still_falling = flat[:-1] + [_Runs(train_loss=[np.geomspace(1.0, 0.01, 11)] * 2)]  # the largest batch still falling
+    assert not sweep_gate(fit, still_falling).met
+    checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), {"test_acc": sweep_values(0), "test_loss": sweep_values(0)}))]
+    assert verdict(checks, requires=(sweep_gate(short, []),)) == "inconclusive"
+
+
+# --- the reports' own measures, on models whose values are known --------------------------------------------------
+
+LINEAR_FIT = TrainConfig(model=MLPSpec(1, (), 1), data=FunctionTask("abs_sinc", 5), epochs=1, lr=1e-3)
+
+
+def linear(weights, biases) -> dict[str, torch.Tensor]:
+    return {"1.weight": torch.tensor(weights, dtype=torch.float32).view(-1, 1, 1),
+            "1.bias": torch.tensor(biases, dtype=torch.float32).view(-1, 1)}
+
+
+def test_004_sensitivity_is_the_largest_input_gradient_of_the_loss():
+    x = torch.linspace(-1, 1, 5).unsqueeze(1)
+    y = torch.zeros_like(x)
+    params = linear([2.0, 0.0], [0.0, 0.0])
+    assert [n for n, _ in metrics.build(LINEAR_FIT.model).named_parameters()] == list(params)
+    # loss (w x)^2: d/dx = 2 w^2 x, largest at |x| = 1: 8 for w = 2; a constant model (w = 0) has none
+    assert metrics.loss_input_gradient_max(LINEAR_FIT, params, x, y).tolist() == pytest.approx([8.0, 0.0])
+
+
+def test_000_sensitivity_is_the_jacobian_spectral_norm():
+    config = TrainConfig(model=MLPSpec(3, (), 2), data=FunctionTask("abs_sinc", 5), epochs=1, lr=1e-3)
+    weight = torch.tensor([[[3.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    params = {"1.weight": weight, "1.bias": torch.zeros(1, 2)}
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(10_000))
+    # raw output: the Jacobian is W everywhere, spectral norm 3 (Frobenius would be √10)
+    assert metrics.jacobian_two_norm(config, params, x, softmax=False).tolist() == pytest.approx([3.0])
+
+
+def test_relative_noise_sharpness_is_zero_at_zero_parameters_and_scales_with_sigma():
+    x = torch.linspace(-1, 1, 5).unsqueeze(1)
+    y = torch.ones_like(x)
+    flat_zero = linear([0.0], [0.0])  # σ = 5% of an RMS of 0: no perturbation, no sharpness
+    assert metrics.relative_noise_sharpness(LINEAR_FIT, flat_zero, x, y, 0.05, 20, seed=10_000).tolist() == [0.0]
+    params = linear([1.0], [1.0])
+    small, large = (metrics.relative_noise_sharpness(LINEAR_FIT, params, x, y, s, 20, seed=10_000).item()
+                    for s in (0.01, 0.1))
+    assert 0 < small < large

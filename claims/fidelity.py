@@ -106,7 +106,7 @@ Q003_GRAD_FINAL = Quote("003", "§2.2", "the final gradient value at the end of 
 Q003_PLATEAU = Quote("003", "§2.2", "Moving on to the loss, the model experienced a substantial drop in loss until around "
                                     "the 400th epoch. However, after this point, the rate of decrease in loss slowed down "
                                     "and stabilized into a plateau.")
-Q003_CONVERGED = Quote("003", "§2.2", "After training the model for 1800 epochs, convergence was reached with a final MSE "
+Q003_CONVERGED_1800 = Quote("003", "§2.2", "After training the model for 1800 epochs, convergence was reached with a final MSE "
                                       "loss value of 0.0009995186.")
 Q003_RATIO = Quote("003", "§2.3", "Post-training the above model for 100 epochs, the loss did not reach zero. Fig 13 "
                                   "illustrates the graph for the loss vs minimal ratio:")
@@ -344,7 +344,7 @@ FIDELITY: dict[str, Fidelity] = {
         ("unstated: 200 training points, full batch", "5 seeds (003: one run)"),
         ("unstated: 1000 training points, full batch", "5 seeds (003: one run)")),
     "gradient_norm[plateau-003]": Fidelity(
-        FAITHFUL, (Q003_PLATEAU, Q003_CONVERGED),
+        FAITHFUL, (Q003_PLATEAU, Q003_CONVERGED_1800),
         ("unstated: 200 training points, full batch", "5 seeds (003: one run)",
          "'substantial drop until ~400' = half the log-fall of the loss done by epochs 350-450; 'plateau' = the loss "
          "falls < 5% over the last 20% of the 1800 epochs (the suite's convergence criterion; 003 gives no number)"),

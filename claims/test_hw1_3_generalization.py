@@ -275,7 +275,7 @@ FLAT_MARGIN = 0.01  # 004 "對於 accuracy 的影響 ... 是不明顯的" (the e
                     # smallest model's test accuracy within one percentage point (TOST on the per-seed differences)
 
 
-def sweep_gate(param_counts, train_acc: list[np.ndarray], train_loss: list[np.ndarray]) -> verdict.Gate:
+def param_sweep_gate(param_counts, train_acc: list[np.ndarray], train_loss: list[np.ndarray]) -> verdict.Gate:
     """One gate for a sweep: every structure trained (fits or its training loss stopped falling); curves per structure
     are (seeds, records)."""
     gates = [trained(f"{n} parameters", acc, loss) for n, acc, loss in zip(param_counts, train_acc, train_loss)]
@@ -326,7 +326,7 @@ def test_param_count(settings, profile, runner, record):
                                             f"{sweep.epochs} epochs: final loss and accuracy vs parameters"))
     for name in METRICS:
         record.note(f"median final {name} per structure: {np.round(np.median(finals[name], axis=1), 4).tolist()}")
-    gate = sweep_gate(params, [r.train_acc for r in runs], [r.train_loss for r in runs])
+    gate = param_sweep_gate(params, [r.train_acc for r in runs], [r.train_loss for r in runs])
     file_param_checks(record, s, params, finals, gate)
 
 
@@ -528,7 +528,7 @@ REPORT_STEPS = 200  # fixed-epochs gate: the largest batch took at least the few
                     # largest batch (003: 5 epochs × 60,000 / 1,510 ≈ 200); fewer, and the sweep leaves the reports' regime
 
 
-def sweep_gate(sweep: BatchSweep, runs: list) -> verdict.Gate:
+def batch_sweep_gate(sweep: BatchSweep, runs: list) -> verdict.Gate:
     """The budget gate of a sweep's comparisons. MNIST at fixed epochs (the reports' regime, where a large batch
     trains less by design): every batch size took >= REPORT_STEPS steps. MNIST at fixed steps (equal training, an
     extension): every model at every batch size fits its training set. 004's regression: every batch size's
@@ -674,7 +674,7 @@ def test_sensitivity(settings, profile, runner, record):
         record.figure(figures.sharpness_vs_batch_size(s.sweep.batch_sizes, {"final train MSE": finals["train_loss"],
                                                                              "004 sensitivity": sensitivity}, title=title))
 
-    gate = sweep_gate(s.sweep, runs)
+    gate = batch_sweep_gate(s.sweep, runs)
     for relation in s.relations:
         record.check(relation, relation_evidence(relation, s.sweep.batch_sizes, sensitivity, finals), requires=(gate,))
     record.note(f"median sensitivity per batch size: {np.round(np.median(sensitivity, axis=1), 4).tolist()}")
@@ -735,5 +735,5 @@ def test_sharpness(settings, profile, runner, record):
                                                   title=f"fixed {s.sweep.regime} ({s.sweep.budget}), {len(seeds)} seeds"))
 
     record.check(f"{MEASURES[s.measure]} {'falls' if s.sign == 'less' else 'rises'} with batch size",
-                 sharpness_evidence(s.sweep.batch_sizes, sharpness, s.sign), requires=(sweep_gate(s.sweep, runs),))
+                 sharpness_evidence(s.sweep.batch_sizes, sharpness, s.sign), requires=(batch_sweep_gate(s.sweep, runs),))
     record.note(f"median {MEASURES[s.measure]} per batch size: {np.round(np.median(sharpness, axis=1), 4).tolist()}")

@@ -110,8 +110,10 @@ SEEDS = 3
 
 
 def sweep(test_acc, train_acc=None, test_loss=None, train_loss=None):
-    """Final metrics (structures, seeds) from per-structure means plus a little seed noise."""
-    noisy = lambda mean, sd: np.asarray(mean, float)[:, None] + RNG.normal(0, sd, (len(PARAMS), SEEDS))  # noqa: E731
+    """Final metrics (structures, seeds) from per-structure means plus a little seed noise (the same noise
+    whatever order the tests run in: xdist distributes them)."""
+    rng = np.random.default_rng(0)
+    noisy = lambda mean, sd: np.asarray(mean, float)[:, None] + rng.normal(0, sd, (len(PARAMS), SEEDS))  # noqa: E731
     finals = {"test_acc": noisy(test_acc, 0.002),
               "train_acc": noisy(np.ones(len(PARAMS)) if train_acc is None else train_acc, 0.002),
               "test_loss": noisy(np.full(len(PARAMS), 0.4) if test_loss is None else test_loss, 0.01),
@@ -206,7 +208,7 @@ def test_trained_gate_fit_or_plateau():
 
 def test_sweep_gate_names_the_structures_that_did_not_train():
     fit, falling = curves(seeds=3), curves(seeds=3, final_acc=0.6, loss_end=1.2, loss_flat=False)
-    gate = gen.sweep_gate([100, 200], [fit["train_acc"], falling["train_acc"]], [fit["train_loss"], falling["train_loss"]])
+    gate = gen.param_sweep_gate([100, 200], [fit["train_acc"], falling["train_acc"]], [fit["train_loss"], falling["train_loss"]])
     assert not gate.met and "1 of 2 structures trained" in gate.detail and "200 parameters" in gate.detail
 
 

@@ -13,7 +13,7 @@ import torch
 from claims.test_hw1_3_generalization import (ALPHAS, EQUAL_ACC, FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU,
                                               LINE_FINDINGS,
                                               REPORT_STEPS, STABLE, BatchSweep, line_checks, relation_evidence,
-                                              sharpness_evidence, sweep_gate, trained_gate)
+                                              sharpness_evidence, batch_sweep_gate, trained_gate)
 from harness import metrics
 from harness.models import MLPSpec
 from harness.train import FunctionTask, TrainConfig
@@ -153,19 +153,19 @@ class _Runs:
 
 
 def test_sweep_gates():
-    assert sweep_gate(FIXED_EPOCHS_CPU, []).met, "the cpu sweep gives its largest batch the reports' step count"
+    assert batch_sweep_gate(FIXED_EPOCHS_CPU, []).met, "the cpu sweep gives its largest batch the reports' step count"
     short = BatchSweep(FIXED_EPOCHS_CPU.model, (32, 4000), "epochs", 40, 1e-3, 4, 4000)  # 40 steps at batch 4000
-    assert short.steps(4000) < REPORT_STEPS and not sweep_gate(short, []).met
+    assert short.steps(4000) < REPORT_STEPS and not batch_sweep_gate(short, []).met
     trained = [_Runs([0.995, 1.0]) for _ in FIXED_STEPS_CPU.batch_sizes]
-    assert sweep_gate(FIXED_STEPS_CPU, trained).met
-    assert not sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
+    assert batch_sweep_gate(FIXED_STEPS_CPU, trained).met
+    assert not batch_sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
     fit = FIT_SWEEP_CPU
     flat = [_Runs(train_loss=[np.r_[1.0, np.full(10, 0.1)]] * 2) for _ in fit.batch_sizes]
-    assert sweep_gate(fit, flat).met
+    assert batch_sweep_gate(fit, flat).met
     still_falling = flat[:-1] + [_Runs(train_loss=[np.geomspace(1.0, 0.01, 11)] * 2)]  # the largest batch still falling
-    assert not sweep_gate(fit, still_falling).met
+    assert not batch_sweep_gate(fit, still_falling).met
     checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), {"test_acc": sweep_values(0), "test_loss": sweep_values(0)}))]
-    assert verdict(checks, requires=(sweep_gate(short, []),)) == "inconclusive"
+    assert verdict(checks, requires=(batch_sweep_gate(short, []),)) == "inconclusive"
 
 
 # --- the reports' own measures, on models whose values are known --------------------------------------------------

@@ -419,6 +419,9 @@ def earlier(steps_a: Any, reached_a: Any, steps_b: Any, reached_b: Any, budget: 
     xb = _st.CensoredData(uncensored=tb[rb], right=tb[~rb])
     p = float(_st.logrank(xa, xb, alternative="greater").pvalue)
     p_opp = float(_st.logrank(xa, xb, alternative="less").pvalue)
+    if np.isnan(p) or np.isnan(p_opp):  # every run of both at one and the same step: the statistic is 0/0
+        return Evidence("test", "log-rank", claim, int(ta.size + tb.size), summary, effect, 1.0, 1.0, float(extreme),
+                        no_information=f"every run of both reached the threshold at step {ta[0]:g}: a tie")
     return Evidence("test", "log-rank", claim, int(ta.size + tb.size), summary, effect, _finite(p, "log-rank p"),
                     _finite(p_opp, "log-rank p"), float(extreme), power=("proportions", float(ra.mean()), float(rb.mean())))
 

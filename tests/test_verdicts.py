@@ -90,6 +90,14 @@ def test_never_reached_is_censored_and_the_log_rank_test_decides():
     assert nobody.no_information and verdict_of(nobody) == "inconclusive"
 
 
+def test_every_run_reaching_at_the_same_step_is_a_tie_not_an_error():
+    """scipy's log-rank statistic is 0/0 (NaN) when every run of both groups has its event at one step."""
+    same = np.full(8, 3.0)
+    tie = stats.earlier(same, np.ones(8, bool), same, np.ones(8, bool), budget=5)
+    assert tie.p == tie.p_opposite == 1.0 and "a tie" in tie.no_information
+    assert verdict_of(tie) == "inconclusive"
+
+
 def test_censoring_is_not_a_tie_at_the_budget():
     """4 of 12 deep runs fit, no shallow one: a sign test on steps-with-budget ties 8 pairs (p = 0.0625);
     the log-rank test reads the 8 censored runs as 'not yet' and decides."""

@@ -521,9 +521,33 @@ def _checks_html(rec: dict) -> str:
             f'{"<br><span class=meta>" + _e(c.get("detail")) + "</span>" if c.get("detail") else ""}</td></tr>'
         )
     sentence = f'<p class="meta"><b>sentence:</b> {_e(rec.get("statement"))}</p>' if rec.get("statement") else ""
-    return (f"<h4>{_e(_record_label(rec))}</h4>{sentence}{_fidelity_html(rec.get('fidelity'))}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+    return (f"<h4>{_e(_record_label(rec))}</h4>{sentence}{_fidelity_html(rec.get('fidelity'))}{_gates_html(checks)}"
+            f"{_power_html(checks)}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
             "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
             "<th>why</th></tr>" + "".join(rows) + "</table>")
+
+
+def _gates_html(checks: list[dict]) -> str:
+    """The convergence evidence: each budget gate the variant's checks require, met or not, with its numbers."""
+    gates = {}
+    for c in checks:
+        for g in c.get("requires") or []:
+            if isinstance(g, dict):
+                gates.setdefault(str(g.get("label")), g)
+    if not gates:
+        return ""
+    items = "".join(f'<li><b>{"met" if g.get("met") else "NOT met"}</b>: {_e(label)}'
+                    f'{" — " + _e(g.get("detail")) if g.get("detail") else ""}</li>' for label, g in gates.items())
+    return f'<p class="meta"><b>budget gates</b> (convergence criteria declared with the claim):</p><ul class="gates">{items}</ul>'
+
+
+def _power_html(checks: list[dict]) -> str:
+    """Seeds that would give 80% power at each undecided test's observed effect (harness.stats.seeds_needed)."""
+    needed = [f"{_e(c.get('name'))}: {_e(c.get('seeds_needed'))}" for c in checks if c.get("seeds_needed")]
+    if not needed:
+        return ""
+    return ('<p class="meta"><b>power:</b> seeds (or points) that would give 80% power at the observed effect '
+            "after Holm — " + "; ".join(needed) + "</p>")
 
 
 def _fidelity_html(fidelity: Any) -> str:

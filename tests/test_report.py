@@ -465,3 +465,14 @@ def test_summary_shows_each_claims_cpu_time_cached_runs_and_the_costliest():
     rows = dict(re.findall(r'<tr data-claim="([^"]+)"[^>]*>(.*?)</tr>', page))
     assert "1/1" in rows["random_labels"] and "1/2" in rows["param_count"]
     assert 'costliest' in rows["param_count"] and 'costliest' not in rows["random_labels"]
+
+
+def test_variant_shows_its_budget_gates_and_the_seeds_that_would_decide_it():
+    rec = make_record(verdict="inconclusive", expected="inconclusive")
+    rec["checks"][0].update(seeds_needed=23, requires=[
+        {"label": "4 hidden layers: loss converged", "met": False, "detail": "fell 12% over the last 20% of 2000 steps"},
+        {"label": "1 hidden layer: loss converged", "met": True, "detail": "fell 1%"}])
+    text = re.sub(r"<[^>]+>", "", render_html(make_results([rec])))
+    assert "NOT met: 4 hidden layers: loss converged \u2014 fell 12% over the last 20% of 2000 steps" in text
+    assert "met: 1 hidden layer: loss converged" in text
+    assert "final train accuracy (min over seeds): 23" in text

@@ -351,6 +351,14 @@ def input_sensitivity(config: TrainConfig, params: dict[str, torch.Tensor], x: t
     Jacobian (Novak et al. 2018). f is the softmax of the network's output for classifiers and the raw
     output for regression (softmax=False forces the raw output). One `jacrev` per point, `vmap`ped."""
     softmax = config.loss == "cross_entropy" if softmax is None else softmax
+    return _mean_input_jacobian_norm(config, params, x, softmax, chunk, "fro")
+
+
+def _mean_input_jacobian_norm(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, softmax: bool,
+                              chunk: int, ord: str | int) -> torch.Tensor:
+    """Per member: the mean over the points x of the matrix norm `ord` of the input–output Jacobian ∂f(x)/∂x
+    (outputs × flattened inputs), f the softmax of the output if `softmax`. One `jacrev` per point, `vmap`ped,
+    `chunk` points at a time."""
     base = build(config.model).to("meta")
     members = next(iter(params.values())).shape[0]
     means = torch.empty(members, dtype=torch.float64)
@@ -362,7 +370,8 @@ def input_sensitivity(config: TrainConfig, params: dict[str, torch.Tensor], x: t
             return y.softmax(-1) if softmax else y
 
         jacobian = vmap(jacrev(output))  # (points, outputs, *input shape)
-        total = sum(jacobian(x[s:s + chunk]).flatten(1).norm(dim=1).double().sum() for s in range(0, len(x), chunk))
+        total = sum(torch.linalg.matrix_norm(jacobian(x[s:s + chunk]).flatten(2), ord=ord).double().sum()
+                    for s in range(0, len(x), chunk))
         means[i] = total / len(x)
     return means
 
@@ -463,23 +472,11 @@ def loss_input_gradient_max(config: TrainConfig, params: dict[str, torch.Tensor]
 
 
 def jacobian_two_norm(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor,
-                      softmax: bool = True) -> torch.Tensor:
+                      softmax: bool = True, chunk: int = 1000) -> torch.Tensor:
     """000's sensitivity, per member: the spectral norm (matrix 2-norm) of the input-output Jacobian
     ∂f(x)/∂x at each input of x, averaged over the inputs (000: "2-norm Jacobian Matrix with a random
-    input x"). f is the softmax output unless softmax=False."""
-    base = build(config.model).to("meta")
-    members = next(iter(params.values())).shape[0]
-    means = torch.empty(members, dtype=torch.float64)
-    for i in range(members):
-        member = {name: p[i].detach() for name, p in params.items()}
-
-        def output(point: torch.Tensor) -> torch.Tensor:
-            out = functional_call(base, member, (point.unsqueeze(0),))[0]
-            return out.softmax(-1) if softmax else out
-
-        jacobians = vmap(jacrev(output))(x).flatten(2)  # (points, outputs, inputs)
-        means[i] = torch.linalg.matrix_norm(jacobians, ord=2).double().mean()
-    return means
+    input x"). f is the softmax output unless softmax=False. `input_sensitivity` with another norm."""
+    return _mean_input_jacobian_norm(config, params, x, softmax, chunk, 2)
 
 
 def relative_noise_sharpness(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,

@@ -402,14 +402,13 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     steps_per_epoch = -(-n // batch)
     base, module_params = _stacked_params(config, seeds, device)
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
-    forward = _stacked_forward(config.model, base, weights_in_out=True)
     optimizer = _optimizer(config, list(params.values()))
     names = list(params)
     mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
                   if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
                   else None)
-    if mlp_layers:
-        forward = _fast_forward(config.model, mlp_layers)
+    forward = (_fast_forward(config.model, mlp_layers) if mlp_layers
+               else _stacked_forward(config.model, base, weights_in_out=True))
     same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
     y_train = member_labels(config, split.y_train, seeds)

@@ -196,13 +196,37 @@ def _grouped_cnn_forward(spec: CNNSpec, base: nn.Module):
 # An MLP ensemble's step through autograd costs ~20 dispatched ops plus the engine's bookkeeping, which
 # dominates at the suite's small shapes (784-32-10 at batch 32; 1-190-1 on 200 points). The gradient of
 # an MLP is a few batched matmuls, written out below: same mathematics, other rounding in the last bits
-# (tests/test_train.py checks it against autograd). Measured on the 12 x 1-190-1 fit, one thread: a
-# layer with one input or one output is a broadcast multiply (and sum), 0.06-0.09 ms, where a batched
-# matmul with inner or outer dimension 1 takes 0.56 ms; tanh(z) = 2·sigmoid(2z) − 1 takes 0.35 ms where
-# torch.tanh takes 1.3 ms (absolute difference below 2e-7, tested).
+# (tests/test_train_fast.py checks it against autograd). Measured on C1's 12 x 1-190-1 fit, one thread,
+# per (12, 200, 190) tensor: an elementwise pass costs ~160 µs, a batched matmul that reads it once
+# ~50 µs, a broadcast multiply + sum ~290 µs — so reductions over the big activations are matmuls, and
+# every intermediate lives in a `Workspace` (a fresh 1.8 MB result page-faults: ~1.3 ms for tanh).
 
 _NEGATIVE_SLOPE = 0.01  # nn.LeakyReLU's default, as harness.models builds it
 FAST_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+
+
+class Workspace:
+    """The hand-written step's intermediate tensors, allocated once per run and reused every step.
+
+    Why: glibc hands freed multi-megabyte blocks back to the OS, and the next step page-faults them in
+    again — at C1's shape about 1,300 faults per step, half the step's time. Each (role, shape) gets its
+    own tensor, so no two live intermediates share memory; a returned gradient is overwritten by the next
+    step's, after the optimizer has used it."""
+
+    def __init__(self):
+        self._tensors: dict[tuple, torch.Tensor] = {}
+
+    def __call__(self, role: tuple, shape, like: torch.Tensor) -> torch.Tensor:
+        key = (role, tuple(shape))
+        tensor = self._tensors.get(key)
+        if tensor is None:
+            tensor = self._tensors[key] = torch.empty(shape, dtype=like.dtype, device=like.device)
+        return tensor
+
+
+def _out(buffer: Workspace | None, role: tuple, shape, like: torch.Tensor) -> torch.Tensor | None:
+    """The workspace's tensor for `role`, or None (the op allocates its result; autograd can follow it)."""
+    return None if buffer is None else buffer(role, shape, like)
 
 
 def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -210,72 +234,92 @@ def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
     if name == "relu":
         return z.relu_()
     if name == "tanh":
-        return z.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
+        return z.tanh_()
     if name == "leaky_relu":
         return F.leaky_relu_(z, _NEGATIVE_SLOPE)
     raise ValueError(f"no hand-written backward for activation {name!r}")
 
 
-def _activation_backward(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """d loss / d pre-activation from d loss / d output and the activation's output (not its input)."""
+def _activation_backward_(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """d loss / d pre-activation, in place of d loss / d output, from the activation's output (not its input)."""
     if name == "relu":
-        return torch.ops.aten.threshold_backward(grad, out, 0.0)
+        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=grad)
     if name == "tanh":
-        return torch.ops.aten.tanh_backward(grad, out)
-    return torch.ops.aten.leaky_relu_backward(grad, out, _NEGATIVE_SLOPE, True)
+        return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=grad)
+    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=grad)
 
 
-def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, buffer: Workspace | None = None,
+            layer: int = 0) -> torch.Tensor:
     """(members, batch, out) = h @ weight + bias for weight (members, in, out); h is (members, batch, in)
-    or one (batch, in) shared by all members."""
-    if weight.shape[1] == 1:  # one input: an outer product, as a broadcast
-        return torch.addcmul(bias.unsqueeze(1), h, weight)
-    if weight.shape[2] == 1:  # one output: a matrix-vector product, as a multiply and a sum
-        return (h * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias.unsqueeze(1)
+    or one (batch, in) shared by all members. With a `buffer`, the result lives in its tensor for layer."""
+    members, n_in, n_out = weight.shape
+    out = _out(buffer, ("h", layer), (members, h.shape[-2], n_out), weight)
+    if n_in == 1:  # one input: an outer product, as a broadcast (a matmul with inner dimension 1 is slower)
+        return torch.addcmul(bias.unsqueeze(1), h, weight, out=out)
     if h.dim() == 2:
-        h = h.unsqueeze(0).expand(weight.shape[0], -1, -1)
-    return torch.baddbmm(bias.unsqueeze(1), h, weight)
+        h = h.unsqueeze(0).expand(members, -1, -1)
+    return torch.baddbmm(bias.unsqueeze(1), h, weight, out=out)
 
 
-def _weight_grad(h_in: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """h_inᵀ @ grad per member, (members, in, out); h_in (members, batch, in) or shared (batch, in)."""
-    if grad.shape[-1] == 1:
-        return (h_in * grad).sum(-2).unsqueeze(-1)
-    return torch.matmul(h_in.transpose(-1, -2), grad)  # a shared h_in broadcasts over members
+def _layer_grads(h_in: torch.Tensor, grad: torch.Tensor, buffer: Workspace | None, layer: int
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(h_inᵀ @ grad, grad summed over the batch) per member: the layer's weight (members, in, out) and bias
+    (members, out) gradients, for h_in (members, batch, in) or one (batch, in) shared by all members."""
+    members, batch, n_out = grad.shape
+    n_in = h_in.shape[-1]
+    grad_weight = _out(buffer, ("grad_weight", layer), (members, n_in, n_out), grad)
+    grad_bias = _out(buffer, ("grad_bias", layer), (members, n_out), grad)
+    if n_in == 1:
+        # One input (the function fits' x): weight and bias gradients as one matmul, [x, 1]ᵀ @ grad.
+        x_and_one = torch.ones(members, 2, batch, dtype=grad.dtype, device=grad.device)
+        x_and_one[:, 0] = h_in.reshape(-1, batch)
+        both = torch.bmm(x_and_one, grad, out=_out(buffer, ("grad_x_and_one", layer), (members, 2, n_out), grad))
+        if buffer is None:
+            return both[:, :1].clone(), both[:, 1].clone()
+        return grad_weight.copy_(both[:, :1]), grad_bias.copy_(both[:, 1])
+    if n_out == 1 and h_in.dim() == 3:  # (gradᵀ @ h_in) has h_inᵀ @ grad's memory layout when out = 1
+        grad_weight = torch.bmm(grad.transpose(1, 2), h_in, out=None if grad_weight is None
+                                else grad_weight.view(members, 1, n_in)).view(members, n_in, 1)
+    else:
+        grad_weight = torch.matmul(h_in.transpose(-1, -2), grad, out=grad_weight)  # a shared h_in broadcasts
+    return grad_weight, torch.sum(grad, 1, out=grad_bias)
 
 
 @torch.no_grad()
 def _mlp_forward(activation: str, layers: list[tuple[torch.Tensor, torch.Tensor]], h: torch.Tensor,
-                 inputs: list | None = None) -> torch.Tensor:
+                 inputs: list | None = None, buffer: Workspace | None = None) -> torch.Tensor:
     """Output (members, batch, out) of the ensemble for flattened h; appends each layer's input to `inputs`."""
     for i, (weight, bias) in enumerate(layers):
         if inputs is not None:
             inputs.append(h)
-        h = _linear(h, weight, bias)
+        h = _linear(h, weight, bias, buffer, i)
         if i < len(layers) - 1:
             h = _activate_(activation, h)
     return h
 
 
-def _fast_forward(spec: MLPSpec, layer_names: list[tuple[str, str]]):
+def _fast_forward(spec: MLPSpec, layer_names: list[tuple[str, str]], workspace: Workspace | None = None):
     """forward(params, x, per_member) like `_stacked_forward`'s (training layout), for evaluation without
-    autograd: the same layers as the training step."""
+    autograd: the same layers as the training step, its output valid until the workspace's next use."""
     def forward(params, x, per_member=False):
         layers = [(params[w], params[b]) for w, b in layer_names]
-        return _mlp_forward(spec.activation, layers, x.flatten(2) if per_member else x.flatten(1))
+        return _mlp_forward(spec.activation, layers, x.flatten(2) if per_member else x.flatten(1), buffer=workspace)
     return forward
 
 
 @torch.no_grad()
 def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor,
-                         y: torch.Tensor, per_member: bool) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+                         y: torch.Tensor, per_member: bool, workspace: Workspace | None = None
+                         ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
     """Per-member mean losses (members,) and the gradients (weight, bias) of each layer for an MLP ensemble
     in the training layout (weights (members, in, out)). x is (members, batch, ...) when per_member, else a
-    (batch, ...) shared by all members; y as `_losses` takes it."""
+    (batch, ...) shared by all members; y as `_losses` takes it. With a `workspace` the intermediates and
+    the returned gradients live in its tensors, overwritten by the next call."""
     activation = config.model.activation
     members = layers[0][0].shape[0]
     inputs: list[torch.Tensor] = []
-    out = _mlp_forward(activation, layers, x.flatten(2) if per_member else x.flatten(1), inputs)
+    out = _mlp_forward(activation, layers, x.flatten(2) if per_member else x.flatten(1), inputs, workspace)
     batch = out.shape[1]
     if config.loss == "mse":
         diff = out - y
@@ -290,10 +334,14 @@ def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, t
     grads = []
     for i in reversed(range(len(layers))):
         weight, _ = layers[i]
-        grads.append((_weight_grad(inputs[i], grad), grad.sum(1)))
+        grads.append(_layer_grads(inputs[i], grad, workspace, i))
         if i > 0:
-            back = grad * weight.transpose(1, 2) if weight.shape[2] == 1 else torch.bmm(grad, weight.transpose(1, 2))
-            grad = _activation_backward(activation, back, inputs[i])
+            back = _out(workspace, ("back", i), inputs[i].shape, grad)
+            if weight.shape[2] == 1:  # one output: an outer product, as a broadcast
+                back = torch.mul(grad, weight.transpose(1, 2), out=back)
+            else:
+                back = torch.bmm(grad, weight.transpose(1, 2), out=back)
+            grad = _activation_backward_(activation, back, inputs[i])
     return losses, grads[::-1]
 
 
@@ -363,12 +411,41 @@ def _stacked_params(config: TrainConfig, seeds: list[int], device) -> tuple[nn.M
     return base, params
 
 
-def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+class FusedAdam:
+    """torch.optim.Adam(fused=True)'s update — its kernel, `torch._fused_adam_`, called directly.
+
+    Why: torch.optim adds ~0.2 ms of Python per step (grouping by device and dtype, per-parameter state
+    dicts, hooks) around a kernel that takes ~0.02 ms at the suite's sizes — 15-40% of a small MLP's
+    step. The kernel is elementwise, so member i's update is its own (up to the last bit where a tensor's
+    per-member size is not a multiple of the vector width: the kernel's scalar tail). Equal to
+    torch.optim.Adam(fused=True) bit for bit, with and without weight decay (tests/test_train_fast.py)."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, weight_decay: float = 0.0,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.params, self.lr, self.weight_decay, self.betas, self.eps = params, lr, weight_decay, betas, eps
+        self.exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+        self.exp_avg_sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+        # one step count for all tensors (torch.optim keeps one per tensor, always equal)
+        self.steps = torch.zeros((), dtype=torch.float32, device=params[0].device)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.steps.add_(1)
+        torch._fused_adam_(self.params, [p.grad for p in self.params], self.exp_avgs, self.exp_avg_sqs, [],
+                           [self.steps] * len(self.params), amsgrad=False, lr=self.lr, beta1=self.betas[0],
+                           beta2=self.betas[1], weight_decay=self.weight_decay, eps=self.eps, maximize=False,
+                           grad_scale=None, found_inf=None)
+
+
+def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> FusedAdam | torch.optim.Optimizer:
     if config.optimizer == "adam":
         # fused: one kernel per tensor for the whole update (on CPU, foreach runs op by op); 1.28x faster
-        # for 8 stacked MLPs. Still elementwise, so member i's update is its own — up to the last bit where
-        # a tensor's per-member size is not a multiple of the vector width (the kernel's scalar tail).
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+        # for 8 stacked MLPs than foreach, and FusedAdam skips torch.optim's per-step Python around it.
+        return FusedAdam(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
@@ -407,7 +484,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
                   if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
                   else None)
-    forward = (_fast_forward(config.model, mlp_layers) if mlp_layers
+    workspace = Workspace()  # the hand-written step's and evaluation's intermediates, reused every step
+    forward = (_fast_forward(config.model, mlp_layers, workspace) if mlp_layers
                else _stacked_forward(config.model, base, weights_in_out=True))
     same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
@@ -456,7 +534,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
             per_member = order is not None or per_member_data
             if mlp_layers:
                 losses, grads = mlp_losses_and_grads(config, [(params[w], params[b]) for w, b in mlp_layers], xb, yb,
-                                                     per_member)
+                                                     per_member, workspace)
                 for (w, b), (grad_w, grad_b) in zip(mlp_layers, grads):
                     params[w].grad, params[b].grad = grad_w, grad_b
             else:

@@ -1,6 +1,7 @@
 """The fast paths of harness.train equal the reference ones to float tolerance: the hand-written MLP
-gradient equals autograd's, the tanh identity equals torch.tanh, and a whole hand-written training run
-equals the autograd run (issue 13: numerics may change in the last bits, verdicts must not)."""
+gradient equals autograd's (with its reused workspace bit for bit as without), FusedAdam equals
+torch.optim.Adam(fused=True) bit for bit, and a whole hand-written training run equals the autograd run
+(issue 13: numerics may change in the last bits, verdicts must not)."""
 import numpy as np
 import pytest
 import torch
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, build
-from harness.train import (FunctionTask, TrainConfig, _activate_, _losses, _stacked_forward, _stacked_params,
+from harness.train import (FunctionTask, FusedAdam, TrainConfig, Workspace, _activate_, _losses, _stacked_forward, _stacked_params,
                            _training_layout, load_split, mlp_losses_and_grads, train_ensemble)
 
 SOME = settings(max_examples=40, deadline=None)
@@ -44,9 +45,54 @@ def test_hand_written_gradient_equals_autograd(members, batch, in_dim, hidden, o
         torch.testing.assert_close(grad_b, params[b].grad, rtol=1e-4, atol=1e-6)
 
 
-def test_tanh_identity_is_within_float_rounding_of_torch_tanh():
-    z = torch.linspace(-20, 20, 400_001)
-    assert (_activate_("tanh", z.clone()) - torch.tanh(z)).abs().max().item() < 2e-7
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+def test_in_place_activation_equals_the_models_module(activation):
+    z = torch.linspace(-20, 20, 40_001)
+    module = build(MLPSpec(1, (1, 1), 1, activation))[2]  # Flatten, Linear, activation, ...
+    torch.testing.assert_close(_activate_(activation, z.clone()), module(z), rtol=0, atol=0)
+
+
+@SOME
+@given(members=st.integers(1, 3), batch=st.integers(1, 9), in_dim=st.sampled_from([1, 5]),
+       hidden=st.lists(st.integers(1, 6), min_size=1, max_size=3), out_dim=st.sampled_from([1, 4]),
+       per_member=st.booleans(), seed=st.integers(0, 2**31 - 1))
+def test_workspace_changes_no_bit_of_the_gradient(members, batch, in_dim, hidden, out_dim, per_member, seed):
+    """Two steps through one reused workspace give exactly the gradients of two steps without one: no
+    intermediate is overwritten while still needed, and no result aliases another."""
+    spec = MLPSpec(in_dim, tuple(hidden), out_dim, "tanh")
+    config = TrainConfig(model=spec, data=FunctionTask("sin") if out_dim == 1 else DataSpec(), epochs=1, lr=1e-3)
+    generator = torch.Generator().manual_seed(seed)
+    lead = (members,) if per_member else ()
+    layers = [(torch.randn(members, a, b, generator=generator), torch.randn(members, b, generator=generator))
+              for a, b in zip((in_dim, *hidden), (*hidden, out_dim))]
+    workspace = Workspace()
+    for _ in range(2):
+        x = torch.randn(*lead, batch, in_dim, generator=generator)
+        y = (torch.randn(*lead, batch, 1, generator=generator) if out_dim == 1
+             else torch.randint(0, out_dim, (*lead, batch), generator=generator))
+        losses, grads = mlp_losses_and_grads(config, layers, x, y, per_member, workspace)
+        grads = [(w.clone(), b.clone()) for w, b in grads]  # before anything else touches the workspace
+        expected_losses, expected = mlp_losses_and_grads(config, layers, x, y, per_member)
+        assert torch.equal(losses, expected_losses)
+        for (grad_w, grad_b), (want_w, want_b) in zip(grads, expected):
+            assert torch.equal(grad_w, want_w) and torch.equal(grad_b, want_b)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
+def test_fused_adam_equals_torch_optim_adam_bit_for_bit(weight_decay):
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(12, 190, 1, generator=generator), torch.randn(12, 7, generator=generator)]
+    theirs = [p.clone() for p in ours]
+    fused = FusedAdam(ours, lr=1e-2, weight_decay=weight_decay)
+    reference = torch.optim.Adam(theirs, lr=1e-2, weight_decay=weight_decay, fused=True)
+    for _ in range(50):
+        for p, q in zip(ours, theirs):
+            p.grad = torch.randn(p.shape, generator=generator)
+            q.grad = p.grad.clone()
+        fused.step()
+        reference.step()
+    for p, q in zip(ours, theirs):
+        assert torch.equal(p, q)
 
 
 FIT = TrainConfig(model=MLPSpec(1, (40,), 1, "tanh"), data=FunctionTask("sinc", 100), epochs=300, lr=3e-3,

@@ -529,7 +529,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                 if per_member_data:
                     xb = split.x_train[members_idx, idx]
                 else:
-                    xb = split.x_train.index_select(0, idx.flatten()).view(*idx.shape, *split.x_train.shape[1:])
+                    rows = workspace(("minibatch",), (idx.numel(), *split.x_train.shape[1:]), split.x_train)
+                    xb = torch.index_select(split.x_train, 0, idx.flatten(), out=rows).view(*idx.shape, *split.x_train.shape[1:])
                 yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
             per_member = order is not None or per_member_data
             if mlp_layers:

@@ -21,3 +21,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("speed ratios (baseline time / harness time, same run)")
         for name, ratio in ratios.items():
             terminalreporter.write_line(f"{ratio:6.2f}x  {name}")
+    fractions = next((m.PEAK_FRACTIONS for m in modules if getattr(m, "PEAK_FRACTIONS", None)), None)
+    if fractions:
+        terminalreporter.section("MLP cases: fraction of this machine's matmul peak")
+        for name, text in fractions.items():
+            terminalreporter.write_line(f"{name}: {text}")

@@ -484,7 +484,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
                   if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
                   else None)
-    workspace = Workspace()  # the hand-written step's and evaluation's intermediates, reused every step
+    workspace = Workspace()  # reused every step: minibatch rows, and the hand-written MLP step's and evaluation's tensors
     forward = (_fast_forward(config.model, mlp_layers, workspace) if mlp_layers
                else _stacked_forward(config.model, base, weights_in_out=True))
     same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test

@@ -218,8 +218,8 @@ def report_ratio(benchmark, name: str, ratio: float, flops: float | None = None)
     achieved = flops / benchmark.stats.stats.min / 1e9
     benchmark.extra_info.update(gflops=round(achieved, 2), sgemm_peak_gflops=round(peak, 1),
                                 fraction_of_peak=round(achieved / peak, 4))
-    print(f"{name}: {achieved:.2f} GFLOP/s = {achieved / peak:.1%} of this machine's sgemm peak ({peak:.0f} GFLOP/s)")
     PEAK_FRACTIONS[name] = f"{achieved:.2f} GFLOP/s = {achieved / peak:.1%} of the sgemm peak ({peak:.0f} GFLOP/s, same run)"
+    print(f"{name}: {PEAK_FRACTIONS[name]}")
 
 
 def baddbmm_fit_loop(spec: MLPSpec, seeds: list[int], x, y, steps: int, lr: float, record_every: int):

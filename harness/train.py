@@ -240,13 +240,18 @@ def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"no hand-written backward for activation {name!r}")
 
 
-def _activation_backward_(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """d loss / d pre-activation, in place of d loss / d output, from the activation's output (not its input)."""
+def _activation_backward(name: str, grad: torch.Tensor, out: torch.Tensor, result: torch.Tensor) -> torch.Tensor:
+    """d loss / d pre-activation into `result`, from d loss / d output and the activation's output (not its input)."""
     if name == "relu":
-        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=grad)
+        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=result)
     if name == "tanh":
-        return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=grad)
-    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=grad)
+        return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=result)
+    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=result)
+
+
+def _activation_backward_(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """d loss / d pre-activation, in place of d loss / d output."""
+    return _activation_backward(name, grad, out, grad)
 
 
 def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, buffer: Workspace | None = None,
@@ -257,6 +262,12 @@ def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, buffer: W
     out = _out(buffer, ("h", layer), (members, h.shape[-2], n_out), weight)
     if n_in == 1:  # one input: an outer product, as a broadcast (a matmul with inner dimension 1 is slower)
         return torch.addcmul(bias.unsqueeze(1), h, weight, out=out)
+    if n_out == 1 and h.dim() == 3:
+        # one output: (weightᵀ @ hᵀ)ᵀ, whose memory is h @ weight's. BLAS then reads h along its rows: 45 µs
+        # at C1's (12, 200, 190) against 140-210 µs for h @ weight, a matrix-vector product down h's columns.
+        row = None if out is None else out.view(members, 1, -1)
+        return torch.baddbmm(bias.view(members, 1, 1), weight.reshape(members, 1, n_in), h.transpose(1, 2),
+                             out=row).view(members, -1, 1)
     if h.dim() == 2:
         h = h.unsqueeze(0).expand(members, -1, -1)
     return torch.baddbmm(bias.unsqueeze(1), h, weight, out=out)
@@ -282,7 +293,9 @@ def _layer_grads(h_in: torch.Tensor, grad: torch.Tensor, buffer: Workspace | Non
         grad_weight = torch.bmm(grad.transpose(1, 2), h_in, out=None if grad_weight is None
                                 else grad_weight.view(members, 1, n_in)).view(members, n_in, 1)
     else:
-        grad_weight = torch.matmul(h_in.transpose(-1, -2), grad, out=grad_weight)  # a shared h_in broadcasts
+        # bmm where h_in is per member (matmul's checks cost ~8 µs a call, a third of a narrow layer's)
+        product = torch.bmm if h_in.dim() == 3 else torch.matmul  # a shared (batch, in) h_in broadcasts
+        grad_weight = product(h_in.transpose(-1, -2), grad, out=grad_weight)
     return grad_weight, torch.sum(grad, 1, out=grad_bias)
 
 
@@ -335,6 +348,9 @@ def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, t
     for i in reversed(range(len(layers))):
         weight, _ = layers[i]
         grads.append(_layer_grads(inputs[i], grad, workspace, i))
+        if i == 1 and len(layers) == 2 and layers[0][0].shape[1] == 1 and weight.shape[2] == 1:
+            grads.append(_one_in_one_out_first_layer_grads(activation, inputs[0], grad, weight, inputs[1], workspace))
+            break
         if i > 0:
             back = _out(workspace, ("back", i), inputs[i].shape, grad)
             if weight.shape[2] == 1:  # one output: an outer product, as a broadcast
@@ -343,6 +359,29 @@ def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, t
                 back = torch.bmm(grad, weight.transpose(1, 2), out=back)
             grad = _activation_backward_(activation, back, inputs[i])
     return losses, grads[::-1]
+
+
+def _one_in_one_out_first_layer_grads(activation: str, x: torch.Tensor, grad_out: torch.Tensor, w_out: torch.Tensor,
+                                      h: torch.Tensor, buffer: Workspace | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first layer's (weight, bias) gradients of a 1-input, 1-hidden-layer, 1-output net (the function fits'
+    wide shallow nets), without forming d loss / d pre-activation. With g = d loss / d output (members, batch, 1)
+    and v the output weights, that gradient is (g ⊗ v) ⊙ act'(h), so
+        [x, 1]ᵀ @ ((g ⊗ v) ⊙ act'(h)) = v ⊙ ([x·g, g]ᵀ @ act'(h)):
+    one pass over (members, batch, width) to form act'(h) and one matmul that reads it, against three passes
+    (outer product, activation backward, matmul). C1's 8 x 1-190-1 step, one thread: 0.99 -> 0.61 ms."""
+    members, batch, width = h.shape
+    buffer = Workspace() if buffer is None else buffer  # without one, fresh tensors (no autograd follows this path)
+    one = torch.ones((), dtype=h.dtype, device=h.device).expand(h.shape)
+    slope = _activation_backward(activation, one, h, buffer(("slope",), h.shape, h))  # act'(h)
+    xg_and_g = buffer(("xg_and_g",), (members, 2, batch), h)
+    g = grad_out.view(members, batch)
+    torch.mul(g, x.reshape(-1, batch), out=xg_and_g[:, 0])  # x is (batch, 1), or (members, batch, 1) per member
+    xg_and_g[:, 1].copy_(g)
+    both = torch.bmm(xg_and_g, slope, out=buffer(("xg_and_g @ slope",), (members, 2, width), h))
+    v = w_out.reshape(members, 1, width)  # (members, width, 1) -> a row per member
+    grad_weight = torch.mul(both[:, :1], v, out=buffer(("grad_weight", 0), (members, 1, width), h))
+    grad_bias = torch.mul(both[:, 1], v[:, 0], out=buffer(("grad_bias", 0), (members, width), h))
+    return grad_weight, grad_bias
 
 
 def _training_layout(spec: ModelSpec, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

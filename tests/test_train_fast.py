@@ -8,6 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import harness.train as train_module
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, build
 from harness.train import (FunctionTask, FusedAdam, TrainConfig, Workspace, _activate_, _losses, _stacked_forward, _stacked_params,
@@ -43,6 +44,46 @@ def test_hand_written_gradient_equals_autograd(members, batch, in_dim, hidden, o
     for (w, b), (grad_w, grad_b) in zip(zip(names[0::2], names[1::2]), grads):
         torch.testing.assert_close(grad_w, params[w].grad, rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(grad_b, params[b].grad, rtol=1e-4, atol=1e-6)
+
+
+def _wide_shallow_gradients(activation: str, per_member: bool):
+    """Hand-written and autograd gradients of 3 members of a 1-190-1 net (C1's widest shape) on 50 points."""
+    spec = MLPSpec(1, (190,), 1, activation)
+    config = TrainConfig(model=spec, data=FunctionTask("sin"), epochs=1, lr=1e-3)
+    generator = torch.Generator().manual_seed(3)
+    lead = (3,) if per_member else ()
+    x, y = torch.rand(*lead, 50, 1, generator=generator) * 2 - 1, torch.randn(*lead, 50, 1, generator=generator)
+    base, module_params = _stacked_params(config, [4, 5, 6], "cpu")
+    params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(spec, module_params).items()}
+    _losses(config, _stacked_forward(spec, base, weights_in_out=True)(params, x, per_member), y).sum().backward()
+    layers = [(params["1.weight"], params["1.bias"]), (params["3.weight"], params["3.bias"])]
+    _, grads = mlp_losses_and_grads(config, layers, x, y, per_member, Workspace())
+    return grads, [(w.grad, b.grad) for w, b in layers]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("per_member", [True, False], ids=["own-points", "shared-points"])
+def test_one_input_one_output_shortcut_equals_autograd(activation, per_member, monkeypatch):
+    """The 1-input, 1-hidden-layer, 1-output nets' first-layer gradient, v ⊙ ([x·g, g]ᵀ @ act'(h)), is
+    autograd's (and the path is taken)."""
+    calls = []
+    shortcut = train_module._one_in_one_out_first_layer_grads
+    monkeypatch.setattr(train_module, "_one_in_one_out_first_layer_grads",
+                        lambda *args: calls.append(1) or shortcut(*args))
+    grads, reference = _wide_shallow_gradients(activation, per_member)
+    assert calls == [1]
+    for (grad_w, grad_b), (want_w, want_b) in zip(grads, reference):
+        torch.testing.assert_close(grad_w, want_w, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(grad_b, want_b, rtol=1e-4, atol=1e-6)
+
+
+def test_one_input_one_output_check_fails_without_the_activation_slope(monkeypatch):
+    """Counter-example: the same comparison fails when act'(h) is dropped (slope 1 everywhere)."""
+    monkeypatch.setattr(train_module, "_activation_backward",
+                        lambda name, grad, out, result: result.copy_(grad))
+    grads, reference = _wide_shallow_gradients("tanh", per_member=False)
+    with pytest.raises(AssertionError):
+        torch.testing.assert_close(grads[0][0], reference[0][0], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])

@@ -1,0 +1,52 @@
+"""A variant is declared once (fixtures.claims.Variant); a declaration the page could not trust is refused
+when the claim module is imported, i.e. at collection."""
+import pytest
+
+from fixtures.claims import EXTENSION, FAITHFUL, SCALED, Quote, Variant, VariantError, claim, variants
+
+Q = Quote("000", "§1", "It can let the model fit the training data (Overfitting) easily.")
+
+
+def declare(**changes):
+    fields = dict(id="fits-000", fidelity=FAITHFUL, quotes=[Q], cpu={"epochs": 1}, full={"epochs": 2})
+    fields.update(changes)
+    return Variant(**fields)
+
+
+def test_a_faithful_variant_is_accepted_and_stores_tuples():
+    v = declare()
+    assert v.quotes == (Q,) and v.settings("cpu") == {"epochs": 1} and v.fidelity_record("full")["tag"] == FAITHFUL
+
+
+@pytest.mark.parametrize("changes, says", [
+    (dict(fidelity=""), "fidelity '' is not one of"),
+    (dict(fidelity="faithfull"), "fidelity 'faithfull' is not one of"),   # a typo fails, not silently None
+    (dict(quotes=[]), "quotes must hold"),
+    (dict(fidelity=EXTENSION), "names the condition"),
+    (dict(fidelity=SCALED), "lists how the cpu profile deviates"),
+    (dict(id="fits 000"), "an id is words"),
+    (dict(id="fits[000]"), "an id is words"),
+    (dict(full=None), "no settings for profile"),
+])
+def test_an_unusable_declaration_is_refused(changes, says):
+    with pytest.raises(VariantError, match=says):
+        declare(**changes)
+
+
+def test_a_repeated_id_is_refused():
+    with pytest.raises(VariantError, match="declared twice"):
+        variants(declare(), declare())
+
+
+def test_claim_derives_settings_and_fidelity_from_the_variants():
+    table = variants(declare(), declare(id="fits-002", fidelity=SCALED, deviations_cpu=["4000 images"]))
+
+    @claim("variants_selftest", statement="s", sources=["000"], variants=table)
+    def test_x(settings):
+        pass
+
+    (marker,) = [m for m in test_x.pytestmark if m.name == "claim"]
+    assert marker.kwargs["table"]["cpu"] == {"fits-000": {"epochs": 1}, "fits-002": {"epochs": 1}}
+    assert marker.kwargs["fidelity"]["variants_selftest[fits-002]"].deviations_cpu == ("4000 images",)
+    (param,) = [m for m in test_x.pytestmark if m.name == "parametrize"]
+    assert list(param.args[1]) == ["fits-000", "fits-002"]

@@ -28,10 +28,12 @@ Q004_SURFACE = Quote("004", "HW1-2 Bonus (error surface)",
 # 004 states no threshold: the mean loss must rise at every step of radius, every run. At a point θ the mean over
 # random unit directions is L(θ) + r·0 + r²·tr(H)/(2n) + …: the check fails at a flat point (tr H = 0) or where
 # the curvature is negative on average, and passes at a minimum — or at a saddle whose trace is positive.
-TRAINED = "loss_falls_near_zero-004"  # the C4 variant whose nets are perturbed
 
 
 # --- settings and variants -----------------------------------------------------------------------------------
+TRAINED = "loss_falls_near_zero-004"  # C4's variant whose trained nets are perturbed (its settings, its cache entry)
+
+
 @dataclass(frozen=True)
 class ErrorSurface:
     radii: tuple[float, ...]    # perturbation radius as a fraction of the runs' median parameter norm

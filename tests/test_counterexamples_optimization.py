@@ -1,14 +1,17 @@
-"""Every check of C3–C6 (claims/test_hw1_2_optimization.py) on a counter-example where it must not say "holds",
-and, where cheap, on an example where it does. The claims' decisions are plain functions of measured arrays
-(`*_checks`), run here on synthetic curves, convex problems and constructed spectra — no MNIST, no training
-beyond a few numpy steps."""
+"""Every check of C3–C6 (claims/test_c03_trajectories.py … claims/test_c06_error_surface.py) on a counter-example
+where it must not say "holds", and, where cheap, on an example where it does. The claims' decisions are plain
+functions of measured arrays (`*_checks`), run here on synthetic curves, convex problems and constructed
+spectra — no MNIST, no training beyond a few numpy steps."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from claims import test_hw1_2_optimization as opt
+from claims.test_c03_trajectories import trajectory_checks
+from claims.test_c04_gradient_norm import drops_early_checks, near_zero_checks, plateau_checks
+from claims.test_c05_minimal_ratio import classify, ratio_checks
+from claims.test_c06_error_surface import error_surface_checks
 from harness import metrics, stats
 from harness.models import MLPSpec
 from harness.record import Record
@@ -56,25 +59,25 @@ def apart_runs(final_losses: np.ndarray, records: int = 21) -> tuple[np.ndarray,
 def test_a_convex_problem_refutes_different_paths():
     losses, points = least_squares_runs()
     record = Record("trajectories")
-    opt.trajectory_checks(record, losses, points)
+    trajectory_checks(record, losses, points)
     decision = record.decide()
     assert decision.verdict == "refuted"
     assert [c.status for c in decision.checks] == ["supports", "against"]  # same loss, but the runs came together
 
 
 def test_runs_that_stay_apart_with_losses_of_one_order_hold():
-    assert verdict(opt.trajectory_checks, *apart_runs(np.linspace(1e-3, 5e-3, 8))) == "holds"
+    assert verdict(trajectory_checks, *apart_runs(np.linspace(1e-3, 5e-3, 8))) == "holds"
 
 
 def test_losses_two_orders_apart_refute_the_same_order():
-    assert verdict(opt.trajectory_checks, *apart_runs(np.array([1e-4] * 7 + [1e-2]))) == "refuted"
+    assert verdict(trajectory_checks, *apart_runs(np.array([1e-4] * 7 + [1e-2]))) == "refuted"
 
 
 def test_a_spread_that_crosses_ten_late_in_training_is_inconclusive():
     losses, points = apart_runs(np.linspace(1e-3, 5e-3, 8))
     losses[0, -3:-1] *= 1e-3  # one run dips far below the others just before the end, then comes back
     record = Record("trajectories")
-    opt.trajectory_checks(record, losses, points)
+    trajectory_checks(record, losses, points)
     assert record.decide().verdict == "inconclusive" and record.checks[0].status == "budget"
 
 
@@ -85,44 +88,44 @@ ITERATIONS = np.arange(1800)
 
 def test_a_gradient_norm_that_never_falls_refutes_003():
     flat = np.ones((5, 1800))
-    assert verdict(opt.drops_early_checks, flat) == "refuted"
+    assert verdict(drops_early_checks, flat) == "refuted"
 
 
 def test_a_gradient_norm_that_falls_only_late_is_not_003s_early_drop():
     late = np.exp(-np.clip(ITERATIONS - 1000, 0, None) / 100.0)[None].repeat(5, axis=0)  # flat, then falls after 1000
     record = Record("gradient_norm")
-    opt.drops_early_checks(record, late)
+    drops_early_checks(record, late)
     assert record.decide().verdict == "inconclusive" and record.checks[1].status == "undecided"  # share 0 < 0.5
 
 
 def test_an_early_exponential_drop_holds():
     early = 1e-3 + np.exp(-ITERATIONS / 40.0)[None].repeat(5, axis=0)
-    assert verdict(opt.drops_early_checks, early) == "holds"
+    assert verdict(drops_early_checks, early) == "holds"
 
 
 def test_a_loss_that_falls_at_one_rate_throughout_refutes_the_plateau():
     steady = np.exp(-ITERATIONS / 300.0)[None].repeat(5, axis=0)  # no plateau: the same log-rate to the end
     record = Record("gradient_norm")
-    opt.plateau_checks(record, steady)
+    plateau_checks(record, steady)
     assert record.decide().verdict == "refuted" and [c.status for c in record.checks] == ["against", "against"]
 
 
 def test_a_drop_then_a_plateau_holds():
     dropped = (1e-3 + np.exp(-ITERATIONS / 60.0))[None].repeat(5, axis=0)
-    assert verdict(opt.plateau_checks, dropped) == "holds"
+    assert verdict(plateau_checks, dropped) == "holds"
 
 
 def test_a_loss_that_stops_falling_when_the_gradient_is_near_zero_refutes_004():
     grad = np.concatenate([np.ones(100), np.full(1700, 0.01)])[None].repeat(5, axis=0)
     loss = np.concatenate([np.linspace(1.0, 0.1, 100), np.full(1700, 0.1)])[None].repeat(5, axis=0)
-    assert verdict(opt.near_zero_checks, grad, loss) == "refuted"
-    assert verdict(opt.near_zero_checks, grad, np.exp(-ITERATIONS / 500.0)[None].repeat(5, axis=0)) == "holds"
+    assert verdict(near_zero_checks, grad, loss) == "refuted"
+    assert verdict(near_zero_checks, grad, np.exp(-ITERATIONS / 500.0)[None].repeat(5, axis=0)) == "holds"
 
 
 def test_a_gradient_that_never_gets_near_zero_leaves_004_inconclusive():
     grad, loss = np.ones((5, 1800)), np.exp(-ITERATIONS / 500.0)[None].repeat(5, axis=0)
     record = Record("gradient_norm")
-    opt.near_zero_checks(record, grad, loss)
+    near_zero_checks(record, grad, loss)
     decision = record.decide()
     assert decision.verdict == "inconclusive" and all(c.status == "budget" for c in decision.checks)
 
@@ -145,14 +148,14 @@ def quadratic_spectra(positive: int, negative: int, zero: int, runs: int, seed: 
 def test_a_convex_quadratic_has_ratio_one_and_is_a_minimum():
     at = torch.zeros(1, 3, dtype=torch.float64)
     bowl = torch.linalg.eigvalsh(metrics.hessians(lambda v: v[0] ** 2 + 3 * v[1] ** 2 + (v[0] + v[2]) ** 2, at))
-    ratios, saddle, minimum = opt.classify(bowl, np.zeros(1))
+    ratios, saddle, minimum = classify(bowl, np.zeros(1))
     assert (ratios == 1.0).all() and minimum.all() and not saddle.any()
 
 
 def test_a_saddle_has_ratio_below_one():
     at = torch.zeros(1, 2, dtype=torch.float64)
     saddle_spectrum = torch.linalg.eigvalsh(metrics.hessians(lambda v: v[0] ** 2 - v[1] ** 2, at))
-    ratios, saddle, minimum = opt.classify(saddle_spectrum, np.full(1, 1e-6))
+    ratios, saddle, minimum = classify(saddle_spectrum, np.full(1, 1e-6))
     assert (ratios == 0.5).all() and saddle.all() and not minimum.any()
 
 
@@ -171,14 +174,14 @@ def relu_net_at_a_global_minimum(hidden: int = 6) -> tuple[torch.Tensor, float]:
 def test_the_flat_directions_of_a_relu_net_do_not_pull_a_minimum_below_one():
     spectrum, grad = relu_net_at_a_global_minimum()
     old_ratio = (spectrum > 1e-4 * spectrum.abs().max()).sum().item() / spectrum.shape[1]  # positive / all
-    ratios, saddle, minimum = opt.classify(spectrum, np.array([grad]))
+    ratios, saddle, minimum = classify(spectrum, np.array([grad]))
     assert old_ratio < 0.8  # the definition before issue 12 scored this minimum far below 1
     assert (ratios == 1.0).all() and minimum.all() and not saddle.any()
 
 
 def test_negative_curvature_of_the_order_of_the_gradient_is_undecidable():
     spectrum = torch.tensor([[-5e-3, 0.0, 0.0, 1.0, 2.0]], dtype=torch.float64)  # λ_min = -5·‖g‖
-    ratios, saddle, minimum = opt.classify(spectrum, np.array([1e-3]))
+    ratios, saddle, minimum = classify(spectrum, np.array([1e-3]))
     assert not saddle.any() and not minimum.any()  # a saddle at |λ| > ‖g‖, a minimum at |λ| > 100·‖g‖
     assert ratios[0, 0] == pytest.approx(2 / 3) and ratios[0, -1] == 1.0
 
@@ -189,7 +192,7 @@ def ratio_verdict(statement: str, spectra: torch.Tensor, loss=None, grad=1e-6, g
     n = len(spectra)
     loss = np.linspace(0.1, 1.0, n) if loss is None else loss
     record = Record("minimal_ratio")
-    opt.ratio_checks(record, statement, loss, np.full(n, grad), spectra, gate)
+    ratio_checks(record, statement, loss, np.full(n, grad), spectra, gate)
     return record.decide().verdict
 
 
@@ -226,10 +229,10 @@ def test_a_trend_that_depends_on_the_tolerance_is_inconclusive():
                        quadratic_spectra(positive=5, negative=0, zero=5, runs=15)])
     mixed[:15, 5:] = mixed[:15, 5:].clamp_min(1.0)  # keep the positives large: only the negative is small
     loss = np.r_[np.full(15, 0.1), np.full(15, 1.0)]
-    ratios, _saddle, _minimum = opt.classify(mixed, np.full(30, 1e-3))
+    ratios, _saddle, _minimum = classify(mixed, np.full(30, 1e-3))
     assert stats.trend(loss, ratios[:, 0], "less").p_opposite < 0.01  # alone, the smallest tolerance says "opposite"
     record = Record("minimal_ratio")
-    opt.ratio_checks(record, "loss_vs_ratio", loss, np.full(30, 1e-3), mixed, MET)
+    ratio_checks(record, "loss_vs_ratio", loss, np.full(30, 1e-3), mixed, MET)
     assert record.decide().verdict == "inconclusive"
 
 
@@ -272,13 +275,13 @@ def mean_over_directions(hessian_diagonal: np.ndarray, directions: int = 2000) -
 def test_a_flat_point_or_a_maximum_refutes_the_error_curve():
     flat = np.full((5, len(RADII)), 1.0)
     maximum = np.stack([mean_over_directions(-np.ones(20)) for _ in range(5)])
-    assert verdict(opt.error_surface_checks, RADII, flat) == "refuted"
-    assert verdict(opt.error_surface_checks, RADII, maximum) == "refuted"
+    assert verdict(error_surface_checks, RADII, flat) == "refuted"
+    assert verdict(error_surface_checks, RADII, maximum) == "refuted"
 
 
 def test_a_minimum_holds_and_so_does_a_saddle_with_positive_trace():
     """What the check does not show: a saddle whose curvature is positive on average passes like a minimum."""
     minimum = np.stack([mean_over_directions(np.ones(20)) for _ in range(5)])
     saddle = np.stack([mean_over_directions(np.r_[np.ones(15), -np.ones(5)]) for _ in range(5)])
-    assert verdict(opt.error_surface_checks, RADII, minimum) == "holds"
-    assert verdict(opt.error_surface_checks, RADII, saddle) == "holds"
+    assert verdict(error_surface_checks, RADII, minimum) == "holds"
+    assert verdict(error_surface_checks, RADII, saddle) == "holds"

@@ -78,6 +78,57 @@ SIMILAR_MARGIN = FITTED  # 003 §1.1.1 "all the models exhibit similar performan
 # by < 5% over the last 20% of the budget.
 
 
+# --- the checks: pure functions of the measured curves ---------------------------------------------------------
+# (before the settings, which name them.) Each files its checks for `pairs`; curves[depth]: training MSE / target
+# variance, (seeds, records) at `epochs`.
+
+def fewer_steps_to_fit(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
+                       must_fit: tuple[int, ...] = ()) -> None:
+    """Steps to MSE <= FITTED, never-fitted runs censored at the budget (log-rank); gate: the median seed of each
+    depth in `must_fit` fitted."""
+    never = budget + 1  # a marker only: stats.earlier censors unfitted runs at the budget
+    steps = {d: metrics.first_epoch_below(epochs, c, FITTED, never) for d, c in curves.items()}
+    fitted = {d: s <= budget for d, s in steps.items()}
+    gates = {d: verdict.reached(f"{d} hidden layers", float(fitted[d].mean()),
+                                f"MSE <= {FITTED:.0%} of the target's variance", at_least=MEDIAN_SEED)
+             for d in must_fit}
+    for fast, slow in pairs:
+        record.check(f"{fast} vs {slow} hidden layers: fewer steps to MSE <= {FITTED:.0%} of the variance",
+                     stats.earlier(steps[fast], fitted[fast], steps[slow], fitted[slow], budget=budget,
+                                   labels=(f"{fast} layers", f"{slow} layers")),
+                     requires=tuple(gates[d] for d in (fast, slow) if d in gates))
+
+
+def compare_final_fits(record: Record, pairs, curves: dict[int, np.ndarray], name_and_evidence) -> None:
+    """File one check per pair on the final MSEs, gated on verdict.converged for the two depths."""
+    final = {d: c[:, -1] for d, c in curves.items()}
+    gates = {d: verdict.converged(f"{d} hidden layers", c) for d, c in curves.items()}
+    for a, b in pairs:
+        detail = f"median MSE / variance {np.median(final[a]):.3g} ({a} layers) vs {np.median(final[b]):.3g} ({b})"
+        name, evidence = name_and_evidence(a, b, final)
+        record.check(name, evidence, requires=(gates[a], gates[b]), detail=detail)
+
+
+def similar_final_fit(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
+                      must_fit: tuple[int, ...] = ()) -> None:
+    """TOST on the paired differences of final MSE within ± SIMILAR_MARGIN."""
+    def equal_within_margin(a, b, final):
+        return (f"{a} vs {b} hidden layers: final MSE equal within {SIMILAR_MARGIN:.0%} of the variance",
+                stats.equivalent(final[a] - final[b], 0.0, SIMILAR_MARGIN,
+                                 label=f"MSE difference / variance, {a} - {b} layers"))
+    compare_final_fits(record, pairs, curves, equal_within_margin)
+
+
+def lower_final_loss(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
+                     must_fit: tuple[int, ...] = ()) -> None:
+    """Paired Wilcoxon on log final MSE: ratios of MSEs, so compare logs (heavy seed tails weigh by rank only)."""
+    def lower(a, b, final):
+        return (f"{a} vs {b} hidden layers: lower final MSE",
+                stats.paired(np.log(final[a]), np.log(final[b]), "less",
+                             labels=(f"log MSE, {a} layers", f"{b} layers")))
+    compare_final_fits(record, pairs, curves, lower)
+
+
 # --- settings --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FunctionFit:
@@ -99,7 +150,7 @@ class FunctionFit:
 @dataclass(frozen=True)
 class FitSettings:
     fit: FunctionFit
-    check: Callable                # fewer_steps_to_fit | similar_final_fit | lower_final_loss (below)
+    check: Callable                # fewer_steps_to_fit | similar_final_fit | lower_final_loss (above)
     pairs: tuple[tuple[int, int], ...]  # (depth claimed faster / lower / similar, the depth it is compared with)
     must_fit: tuple[int, ...] = () # fewer_steps_to_fit: depths whose median seed must reach the fit (the gate)
 
@@ -171,56 +222,6 @@ BUDGET_004 = "~1000 parameters at 1/3/6 hidden layers as 004 (1008/1019/1006), c
 UNSTATED_004 = "unstated by 004: ReLU, full-batch Adam lr 1e-3"
 UNSTATED_001 = "unstated by 001: width 20 at every depth (001 gives no widths or counts), full-batch SGD lr 0.1"
 STEPS_001_CPU = "3000 full-batch steps (001: epochs not given)"
-
-
-# --- the checks: pure functions of the measured curves ---------------------------------------------------------
-# Each files its checks for `pairs`; curves[depth]: training MSE / target variance, (seeds, records) at `epochs`.
-
-def fewer_steps_to_fit(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
-                       must_fit: tuple[int, ...] = ()) -> None:
-    """Steps to MSE <= FITTED, never-fitted runs censored at the budget (log-rank); gate: the median seed of each
-    depth in `must_fit` fitted."""
-    never = budget + 1  # a marker only: stats.earlier censors unfitted runs at the budget
-    steps = {d: metrics.first_epoch_below(epochs, c, FITTED, never) for d, c in curves.items()}
-    fitted = {d: s <= budget for d, s in steps.items()}
-    gates = {d: verdict.reached(f"{d} hidden layers", float(fitted[d].mean()),
-                                f"MSE <= {FITTED:.0%} of the target's variance", at_least=MEDIAN_SEED)
-             for d in must_fit}
-    for fast, slow in pairs:
-        record.check(f"{fast} vs {slow} hidden layers: fewer steps to MSE <= {FITTED:.0%} of the variance",
-                     stats.earlier(steps[fast], fitted[fast], steps[slow], fitted[slow], budget=budget,
-                                   labels=(f"{fast} layers", f"{slow} layers")),
-                     requires=tuple(gates[d] for d in (fast, slow) if d in gates))
-
-
-def compare_final_fits(record: Record, pairs, curves: dict[int, np.ndarray], name_and_evidence) -> None:
-    """File one check per pair on the final MSEs, gated on verdict.converged for the two depths."""
-    final = {d: c[:, -1] for d, c in curves.items()}
-    gates = {d: verdict.converged(f"{d} hidden layers", c) for d, c in curves.items()}
-    for a, b in pairs:
-        detail = f"median MSE / variance {np.median(final[a]):.3g} ({a} layers) vs {np.median(final[b]):.3g} ({b})"
-        name, evidence = name_and_evidence(a, b, final)
-        record.check(name, evidence, requires=(gates[a], gates[b]), detail=detail)
-
-
-def similar_final_fit(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
-                      must_fit: tuple[int, ...] = ()) -> None:
-    """TOST on the paired differences of final MSE within ± SIMILAR_MARGIN."""
-    def equal_within_margin(a, b, final):
-        return (f"{a} vs {b} hidden layers: final MSE equal within {SIMILAR_MARGIN:.0%} of the variance",
-                stats.equivalent(final[a] - final[b], 0.0, SIMILAR_MARGIN,
-                                 label=f"MSE difference / variance, {a} - {b} layers"))
-    compare_final_fits(record, pairs, curves, equal_within_margin)
-
-
-def lower_final_loss(record: Record, pairs, epochs: np.ndarray, curves: dict[int, np.ndarray], budget: int,
-                     must_fit: tuple[int, ...] = ()) -> None:
-    """Paired Wilcoxon on log final MSE: ratios of MSEs, so compare logs (heavy seed tails weigh by rank only)."""
-    def lower(a, b, final):
-        return (f"{a} vs {b} hidden layers: lower final MSE",
-                stats.paired(np.log(final[a]), np.log(final[b]), "less",
-                             labels=(f"log MSE, {a} layers", f"{b} layers")))
-    compare_final_fits(record, pairs, curves, lower)
 
 
 # --- the variants ----------------------------------------------------------------------------------------------

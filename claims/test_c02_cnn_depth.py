@@ -58,9 +58,10 @@ COMPARABLE_MARGIN = 0.01  # 001 §1-2 "the loss and accuracy are comparable" giv
 
 
 # --- the checks: pure functions of the per-seed finals ---------------------------------------------------------
-# Each files one check for the pair (a, b): final[metric][model] holds the per-seed final train_loss, train_acc
-# and test_acc; epochs_to_trained[model] the first epoch with training accuracy >= TRAINED_ACC (> epochs = never);
-# `requires` the budget gates of the pair's gated models. Accuracies tie: sign tests; losses: Wilcoxon on logs.
+# (before the settings, which name them.) Each files one check for the pair (a, b): final[metric][model] holds
+# the per-seed final train_loss, train_acc and test_acc; epochs_to_trained[model] the first epoch with training
+# accuracy >= TRAINED_ACC (> epochs = never); `requires` the budget gates of the pair's gated models.
+# Accuracies tie: sign tests; losses: Wilcoxon on logs.
 
 def lower_training_loss(record: Record, a, b, final, epochs_to_trained, epochs: int, requires) -> None:
     loss = final["train_loss"]

@@ -64,7 +64,8 @@ class Sensitivity:
 # How the settings differ from the reports' (the variants' deviations)
 SENSITIVITY_MEASURE = "sensitivity = mean over test points of ||d softmax/dx||_F (Novak et al. 2018)"
 REPORTS_002_003 = "003 used 784-500-10 at batch 10…1510 with wd 1e-4; 002 a conv -> output CNN at lr 1e-2 on 55,000 images"
-EPOCHS_002_003_CPU, EPOCHS_002_003_FULL = "50 epochs at every batch size (003: 5; 002: 200)", "20 epochs at every batch size (003: 5; 002: 200)"
+EPOCHS_002_003_CPU = "50 epochs at every batch size (003: 5; 002: 200)"
+EPOCHS_002_003_FULL = "20 epochs at every batch size (003: 5; 002: 200)"
 STEPS_CPU, STEPS_FULL = "1000 optimizer steps at every batch size", "10000 optimizer steps at every batch size"
 
 VARIANTS = variants(

@@ -2,7 +2,8 @@
 not met their gate is inconclusive (budget), never refuted.
 
 - `trained` (C7 random_labels, C8 param_count): the claim's own "fits", or the training loss stopped falling.
-- `trained_gate` (C9 interpolation, C10/C11's fixed-steps sweeps): the model fits its training set.
+- `TRAINED`, `trained_gate` (C9 interpolation's two ends; the fixed-steps gate of C10/C11's sweeps in
+  claims/batch_size_sweeps.py): the model fits its training set.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import claims.test_hw1_3_generalization as gen
+import claims.test_c07_random_labels as c07
+import claims.test_c08_param_count as c08
 from harness.record import Record
 
 RNG = np.random.default_rng(10_000)
@@ -14,7 +15,7 @@ EPOCHS = 21  # records per curve
 
 def decided(checks, **curves):
     record = Record("random_labels")
-    gen.file_random_label_checks(record, checks, **curves)
+    c07.file_random_label_checks(record, checks, **curves)
     return record.decide()
 
 
@@ -125,8 +126,8 @@ def sweep(test_acc, train_acc=None, test_loss=None, train_loss=None):
 
 def param_decision(variant, finals, gate_met=True):
     record = Record("param_count", variant=variant)
-    gate = gen.verdict.Gate("every structure trained", gate_met, "synthetic")
-    gen.file_param_checks(record, gen.PARAM_COUNT["cpu"][variant], PARAMS, finals, gate)
+    gate = c08.verdict.Gate("every structure trained", gate_met, "synthetic")
+    c08.file_param_checks(record, c08.VARIANTS[variant].cpu, PARAMS, finals, gate)
     return record.decide()
 
 
@@ -199,22 +200,22 @@ def test_flat_accuracy_with_noisy_seeds_is_inconclusive():
 
 def test_trained_gate_fit_or_plateau():
     fit = curves()
-    assert gen.trained("x", fit["train_acc"], fit["train_loss"]).met
+    assert c07.trained("x", fit["train_acc"], fit["train_loss"]).met
     plateau = curves(final_acc=0.6, loss_end=1.2)
-    assert gen.trained("x", plateau["train_acc"], plateau["train_loss"]).met
+    assert c07.trained("x", plateau["train_acc"], plateau["train_loss"]).met
     still_falling = curves(final_acc=0.6, loss_end=1.2, loss_flat=False)
-    assert not gen.trained("x", still_falling["train_acc"], still_falling["train_loss"]).met
+    assert not c07.trained("x", still_falling["train_acc"], still_falling["train_loss"]).met
 
 
 def test_sweep_gate_names_the_structures_that_did_not_train():
     fit, falling = curves(seeds=3), curves(seeds=3, final_acc=0.6, loss_end=1.2, loss_flat=False)
-    gate = gen.param_sweep_gate([100, 200], [fit["train_acc"], falling["train_acc"]], [fit["train_loss"], falling["train_loss"]])
+    gate = c08.param_sweep_gate([100, 200], [fit["train_acc"], falling["train_acc"]], [fit["train_loss"], falling["train_loss"]])
     assert not gate.met and "1 of 2 structures trained" in gate.detail and "200 parameters" in gate.detail
 
 
-@pytest.mark.parametrize("variant", list(gen.PARAM_COUNT["cpu"]))
+@pytest.mark.parametrize("variant", list(c08.VARIANTS))
 def test_every_c8_variant_spans_at_least_ten_structures(variant):
-    assert len(gen.PARAM_COUNT["cpu"][variant].sweep.family) >= 10
+    assert len(c08.VARIANTS[variant].cpu.sweep.family) >= 10
 
 
 def test_an_unknown_random_label_check_is_an_error_not_a_silent_pass():

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from claims.test_hw1_3_generalization import (ALPHAS, EQUAL_ACC, FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU,
-                                              LINE_FINDINGS,
-                                              REPORT_STEPS, STABLE, BatchSweep, line_checks, relation_evidence,
-                                              sharpness_evidence, batch_sweep_gate, trained_gate)
+from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU, REPORT_STEPS, BatchSweep,
+                                      batch_sweep_gate)
+from claims.test_c09_interpolation import ALPHAS, EQUAL_ACC, LINE_FINDINGS, STABLE, line_checks
+from claims.test_c10_sensitivity import relation_evidence
+from claims.test_c11_sharpness import sharpness_evidence
+from claims.training_gates import trained_gate
 from harness import metrics
 from harness.models import MLPSpec
 from harness.train import FunctionTask, TrainConfig

@@ -1,21 +1,30 @@
-"""claims/fidelity.py against the reports it quotes: every quote verbatim, every tag one of three and backed.
+"""Every variant declaration against the reports it quotes and the files derived from it.
 
-The reports live in ../shared/seeds beside the repository (CI clones the repo next to a copy of shared/); the
-quote check skips when that folder is absent. Papers are quoted from shared/CLAIMS.md's summary of them.
+Variants are declared once, in their claim module (fixtures.claims.Variant). This checks what a declaration
+alone cannot: every quote is verbatim in its report, and the reviewed baseline (claims/expected/*.json)
+names only variants that exist. The reports live in ../shared/seeds beside the repository (CI clones the repo
+next to a copy of shared/); the quote check skips when that folder is absent. Papers are quoted from
+shared/CLAIMS.md's summary of them.
 """
-from collections import Counter
+import importlib
+import json
 from pathlib import Path
 
 import pytest
 
-from claims.fidelity import FIDELITY, REPORTS, TAGS
+from fixtures.claims import CLAIMS, REPORTS
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
-VARIANTS_PER_CLAIM = {  # the variant tables of claims/test_hw1_*.py: one entry each
-    "function_fit_depth": 8, "cnn_depth": 5, "trajectories": 2, "gradient_norm": 3, "minimal_ratio": 4,
-    "error_surface": 1, "random_labels": 5, "param_count": 6, "interpolation": 7, "sensitivity": 10, "sharpness": 3,
-}
+CLAIM_MODULES = sorted(ROOT.glob("claims/test_c[0-9][0-9]_*.py"))
+
+
+def declared() -> dict[str, dict]:
+    """claim id -> {variant id: Variant}, from importing every claim module."""
+    for path in CLAIM_MODULES:
+        importlib.import_module(f"claims.{path.stem}")
+    return CLAIMS
 
 
 def _sources() -> dict[str, str]:
@@ -28,27 +37,33 @@ def _sources() -> dict[str, str]:
     return texts
 
 
+def test_one_module_per_claim():
+    claims = declared()
+    assert len(CLAIM_MODULES) == len(claims) == 11, (
+        f"{len(CLAIM_MODULES)} claim modules declare {len(claims)} claims: one module per claim, C1…C11")
+
+
 def test_every_quote_is_verbatim():
     texts = _sources()
-    missing = [f"{key}: {quote.report} {quote.section!r}: {quote.text[:60]!r}"
-               for key, entry in FIDELITY.items() for quote in entry.quotes
-               if quote.text not in texts[quote.report if quote.report in REPORTS else "CLAIMS.md"]]
+    missing = [f"{claim}[{v.id}]: {q.report} {q.section!r}: {q.text[:60]!r}"
+               for claim, table in declared().items() for v in table.values() for q in v.quotes
+               if q.text not in texts[q.report if q.report in REPORTS else "CLAIMS.md"]]
     assert not missing, "quotes not found verbatim in their source:\n" + "\n".join(missing)
 
 
-def test_one_entry_per_variant():
-    claims = Counter(key.split("[", 1)[0] for key in FIDELITY)
-    assert all(key.count("[") == 1 and key.endswith("]") for key in FIDELITY), "keys are 'claim_id[variant_id]'"
-    assert claims == VARIANTS_PER_CLAIM, f"variants per claim {dict(claims)}, expected {VARIANTS_PER_CLAIM}"
+def undeclared(baseline: dict, claims: dict[str, dict]) -> list[str]:
+    """The baseline's entries that name no declared variant (a renamed or removed one)."""
+    names = {f"{claim}[{vid}]" for claim, table in claims.items() for vid in table}
+    return sorted(set(baseline["variants"]) - names)
 
 
-@pytest.mark.parametrize("key", sorted(FIDELITY))
-def test_tag_is_backed(key):
-    entry = FIDELITY[key]
-    assert entry.tag in TAGS, f"{key}: tag {entry.tag!r} is not one of {TAGS}"
-    assert entry.quotes, f"{key}: no quote of what it tests"
-    assert all(q.text.strip() and q.report for q in entry.quotes), f"{key}: an empty quote or source"
-    if entry.tag == "extension":
-        assert entry.condition, f"{key}: an extension names the condition no report tested"
-    if entry.tag == "scaled":
-        assert entry.deviations_cpu, f"{key}: a scaled variant lists how the cpu profile deviates"
+@pytest.mark.parametrize("path", sorted((ROOT / "claims" / "expected").glob("*.json")), ids=lambda p: p.name)
+def test_the_baseline_names_only_declared_variants(path):
+    stale = undeclared(json.loads(path.read_text(encoding="utf-8")), declared())
+    assert not stale, (f"{path.name} lists variants no claim declares: {stale}; rewrite it with "
+                       f"python -m reports.baseline after a full run")
+
+
+def test_a_stale_baseline_entry_is_found():
+    # the counter-example: an entry for a renamed variant
+    assert undeclared({"variants": {"c[a]": {}, "c[old]": {}}}, {"c": {"a": None}}) == ["c[old]"]

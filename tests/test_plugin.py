@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 TINY_CLAIMS = '''
 from dataclasses import dataclass
 import pytest
-from fixtures import claim
+from fixtures import FAITHFUL, Quote, Variant, claim, variants
 from harness import figures
 from harness.data import DataSpec
 from harness.models import MLPSpec
@@ -24,10 +24,12 @@ class Tiny:
     min_acc: float      # the sentence: test accuracy >= min_acc ...
     against: float      # ... and below `against` it speaks against it
 
-TINY = {"easy": Tiny(0.0, 0.0), "impossible": Tiny(1.5, 1.5), "surprise": Tiny(1.5, 1.5), "unsure": Tiny(1.5, 0.0)}
-TABLE = {"cpu": TINY, "full": TINY}
+Q = Quote("test", "", "a tiny MLP learns something")
+TABLE = variants(*(Variant(name, FAITHFUL, quotes=[Q], cpu=tiny, full=tiny) for name, tiny in
+                   {"easy": Tiny(0.0, 0.0), "impossible": Tiny(1.5, 1.5), "surprise": Tiny(1.5, 1.5),
+                    "unsure": Tiny(1.5, 0.0)}.items()))
 
-@claim("tiny", ref="C2", statement="a tiny MLP learns something", sources=["test"], settings=TABLE)
+@claim("tiny", ref="C2", statement="a tiny MLP learns something", sources=["test"], variants=TABLE)
 def test_tiny(settings, runner, record):
     config = TrainConfig(model=MLPSpec(784, (4,), 10), data=DataSpec(n_train=64, n_test=32), epochs=1, lr=1e-2,
                          batch_size=32)

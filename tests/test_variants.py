@@ -38,7 +38,7 @@ def test_a_repeated_id_is_refused():
         variants(declare(), declare())
 
 
-def test_claim_derives_settings_and_fidelity_from_the_variants():
+def test_claim_parametrizes_over_the_declared_variants():
     table = variants(declare(), declare(id="fits-002", fidelity=SCALED, deviations_cpu=["4000 images"]))
 
     @claim("variants_selftest", statement="s", sources=["000"], variants=table)
@@ -46,7 +46,13 @@ def test_claim_derives_settings_and_fidelity_from_the_variants():
         pass
 
     (marker,) = [m for m in test_x.pytestmark if m.name == "claim"]
-    assert marker.kwargs["table"]["cpu"] == {"fits-000": {"epochs": 1}, "fits-002": {"epochs": 1}}
-    assert marker.kwargs["fidelity"]["variants_selftest[fits-002]"].deviations_cpu == ("4000 images",)
+    assert {k: v.settings("cpu") for k, v in marker.kwargs["variants"].items()} == {
+        "fits-000": {"epochs": 1}, "fits-002": {"epochs": 1}}
+    assert marker.kwargs["variants"]["fits-002"].fidelity_record("cpu")["deviations"] == ["4000 images"]
     (param,) = [m for m in test_x.pytestmark if m.name == "parametrize"]
     assert list(param.args[1]) == ["fits-000", "fits-002"]
+
+
+def test_claim_refuses_a_table_that_is_not_a_variant_table():
+    with pytest.raises(VariantError, match="takes the table"):
+        claim("variants_selftest_bad", statement="s", sources=["000"], variants={"other-id": declare()})

@@ -64,6 +64,7 @@ class Record:
         self.decision: Decision | None = None
         self.fidelity: dict | None = None  # what the variant tests and how faithfully (claims/fidelity.py)
         self.claim_statement = statement   # the claim's sentence; `statement` may be a variant's own
+        self.budget_trace = None           # harness.budget.Trace: the answer along the budget, when read there
 
     # --- what a claim calls ---------------------------------------------------------------
     def setting(self, settings: Any = None, **extra: Any) -> None:
@@ -144,4 +145,5 @@ class Record:
                 "device": self.device, "seed_base": self.seed_base, "seeds": self.seed_list,
                 "verdict_reason": decision.reason if decision else None, "fidelity": self.fidelity,
                 "checks": [c.as_dict() for c in self.checks], "figures": self.figures,
-                "runs": self.runs, "notes": self.notes}
+                "runs": self.runs, "notes": self.notes,
+                "budget": self.budget_trace.as_dict() if self.budget_trace is not None else None}

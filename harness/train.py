@@ -11,6 +11,10 @@ scalar tail may round member i differently in another ensemble size. Evaluation 
 MLP members are evaluated together (each member's rows are its own gemm), other models member by member
 (tested). Same ensemble, same seeds: same bits (docs/determinism.md).
 
+A run can be continued: Runs.state keeps the optimizer's state and each member's batch-order generator, and
+train_ensemble(..., resume=shorter_run) trains only the extra epochs, equal bit for bit to a straight run
+(tests/test_resume.py). A few private torch kernels run behind a capability check (KERNELS).
+
 Data stays on the device; batches are index gathers from a per-member `randperm`; no DataLoader.
 During training MLP weights are stored (members, in, out) (see `_training_layout`).
 """
@@ -91,6 +95,8 @@ class Runs:
     snapshot_epochs: np.ndarray | None = None
     seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # training wall time per member
     cached: list[bool] = field(default_factory=list)
+    state: ResumeState | None = None   # what continuing this run needs beyond its params (see ResumeState)
+    resumed_from: int | None = None    # the shorter budget (epochs) this run continued from, if it did
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -107,6 +113,20 @@ class Runs:
     def flat_params(self) -> torch.Tensor:
         """Final parameters as one (members, n_params) matrix."""
         return torch.cat([p.flatten(1) for p in self.params.values()], dim=1)
+
+
+@dataclass
+class ResumeState:
+    """What a run to E epochs needs, beside its final parameters, to continue to E' > E and give the bits of a
+    straight run to E': the optimizer's state and each member's batch-order generator.
+
+    `moments` maps the optimizer's per-parameter state (Adam's "exp_avg" and "exp_avg_sq", SGD's
+    "momentum_buffer") to {parameter name: (members, ...)} in the module layout, like Runs.params; `step` is
+    the optimizer's step count (one for all tensors and members; None for SGD); `order_rng` holds each
+    member's torch.Generator state, (members, n) uint8."""
+    moments: dict[str, dict[str, torch.Tensor]]
+    step: torch.Tensor | None
+    order_rng: torch.Tensor
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -240,13 +260,58 @@ def _activate_(name: str, z: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"no hand-written backward for activation {name!r}")
 
 
+# --- private torch kernels, each behind a capability check ---------------------------------------
+# The hot path calls a few of torch's private kernels: the activations' backward ops with an out= tensor
+# (one pass, no allocation) and fused Adam's kernel (see FusedAdam). Private means they may vanish or change
+# signature in any release. Each has a public fallback; at import a probe calls the private kernel on a
+# small input and compares it with the fallback, and KERNELS records which one runs: "private", or
+# "fallback" when the kernel is missing, refuses the call or answers otherwise (KERNEL_FALLBACK_REASONS says
+# why). The fallbacks compute the same mathematics (tests/test_kernels.py checks both against autograd) in
+# other last bits: KERNELS is part of every run's cache key, and provenance can report it.
+
+def _relu_backward_private(grad, out, result):
+    return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=result)
+
+
+def _relu_backward_public(grad, out, result):
+    if result is not grad:
+        result.copy_(grad)
+    return result.masked_fill_(out <= 0, 0.0)  # threshold_backward's rule: 0 where out <= 0, else grad
+
+
+def _tanh_backward_private(grad, out, result):
+    return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=result)
+
+
+def _tanh_backward_public(grad, out, result):
+    return torch.mul(grad, 1 - out * out, out=result)
+
+
+def _leaky_relu_backward_private(grad, out, result):
+    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=result)
+
+
+def _leaky_relu_backward_public(grad, out, result):
+    return torch.where(out > 0, grad, grad * _NEGATIVE_SLOPE, out=result)
+
+
+# activation -> (kernel name, private implementation, public fallback), each (grad, out, result) -> result
+ACTIVATION_BACKWARD = {
+    "relu": ("aten.threshold_backward.grad_input", _relu_backward_private, _relu_backward_public),
+    "tanh": ("aten.tanh_backward.grad_input", _tanh_backward_private, _tanh_backward_public),
+    "leaky_relu": ("aten.leaky_relu_backward.grad_input", _leaky_relu_backward_private, _leaky_relu_backward_public),
+}
+FUSED_ADAM = "torch._fused_adam_"
+KERNELS: dict[str, str] = {}                  # kernel name -> "private" | "fallback": which one runs
+KERNEL_FALLBACK_REASONS: dict[str, str] = {}  # kernel name -> why the private one is not used
+
+
 def _activation_backward(name: str, grad: torch.Tensor, out: torch.Tensor, result: torch.Tensor) -> torch.Tensor:
     """d loss / d pre-activation into `result`, from d loss / d output and the activation's output (not its input)."""
-    if name == "relu":
-        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=result)
-    if name == "tanh":
-        return torch.ops.aten.tanh_backward.grad_input(grad, out, grad_input=result)
-    return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, _NEGATIVE_SLOPE, True, grad_input=result)
+    if name not in ACTIVATION_BACKWARD:
+        raise ValueError(f"no hand-written backward for activation {name!r}")
+    kernel, private, public = ACTIVATION_BACKWARD[name]
+    return (private if KERNELS[kernel] == "private" else public)(grad, out, result)
 
 
 def _activation_backward_(name: str, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -480,14 +545,98 @@ class FusedAdam:
                            grad_scale=None, found_inf=None)
 
 
+def _optimizer_state(optimizer, params: dict[str, torch.Tensor]) -> tuple[dict[str, dict[str, torch.Tensor]],
+                                                                      torch.Tensor | None]:
+    """(moments, step) of an optimizer over `params` (training layout): see ResumeState."""
+    if isinstance(optimizer, FusedAdam):
+        names = list(params)  # the optimizer holds its tensors in the order of params.values()
+        return {"exp_avg": dict(zip(names, optimizer.exp_avgs)), "exp_avg_sq": dict(zip(names, optimizer.exp_avg_sqs))}, \
+            optimizer.steps
+    moments, step = {}, None
+    for name, p in params.items():
+        for key, value in optimizer.state.get(p, {}).items():
+            if key == "step":
+                step = value  # torch.optim keeps one per tensor, always equal
+            elif isinstance(value, torch.Tensor):
+                moments.setdefault(key, {})[name] = value
+    return moments, step
+
+
+def _load_optimizer_state(optimizer, params: dict[str, torch.Tensor], moments: dict[str, dict[str, torch.Tensor]],
+                          step: torch.Tensor | None) -> None:
+    """Put a saved (moments, step) (training layout) into a fresh optimizer over `params`."""
+    if isinstance(optimizer, FusedAdam):
+        if set(moments) != {"exp_avg", "exp_avg_sq"} or step is None:
+            raise ValueError(f"cannot resume Adam from an optimizer state with {sorted(moments)}: train from scratch")
+        for i, name in enumerate(params):
+            optimizer.exp_avgs[i].copy_(moments["exp_avg"][name])
+            optimizer.exp_avg_sqs[i].copy_(moments["exp_avg_sq"][name])
+        optimizer.steps.copy_(step)
+        return
+    for name, p in params.items():
+        state = {key: by_name[name].clone() for key, by_name in moments.items() if name in by_name}
+        if step is not None:
+            state["step"] = step.clone()
+        if state:
+            optimizer.state[p] = state
+
+
 def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> FusedAdam | torch.optim.Optimizer:
     if config.optimizer == "adam":
         # fused: one kernel per tensor for the whole update (on CPU, foreach runs op by op); 1.28x faster
         # for 8 stacked MLPs than foreach, and FusedAdam skips torch.optim's per-step Python around it.
-        return FusedAdam(params, lr=config.lr, weight_decay=config.weight_decay)
+        if KERNELS[FUSED_ADAM] == "private":
+            return FusedAdam(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)  # the public fallback
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
+
+
+def _probe_activation_backward(name: str) -> None:
+    """Raise if the private kernel of `name`'s backward is missing, refuses the call or disagrees with the fallback."""
+    _, private, public = ACTIVATION_BACKWARD[name]
+    generator = torch.Generator().manual_seed(0)
+    pre = torch.randn(4, 33, generator=generator).index_fill_(1, torch.tensor([0, 7]), 0.0)  # zeros: the kink
+    out = {"relu": torch.relu, "tanh": torch.tanh, "leaky_relu": lambda z: F.leaky_relu(z, _NEGATIVE_SLOPE)}[name](pre)
+    grad = torch.randn(4, 33, generator=generator)
+    want = public(grad, out, torch.empty_like(grad))
+    in_place = grad.clone()
+    for got in (private(grad, out, torch.empty_like(grad)), private(in_place, out, in_place)):  # both uses in the step
+        if not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, rtol=1e-6, atol=1e-7)):
+            raise RuntimeError("answers differently from the public formula")
+
+
+def _probe_fused_adam() -> None:
+    """Raise if torch._fused_adam_ is missing, refuses FusedAdam's call or disagrees with torch.optim.Adam."""
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 17, generator=generator)]
+    theirs = [ours[0].clone()]
+    fused, reference = FusedAdam(ours, lr=1e-2, weight_decay=1e-3), torch.optim.Adam(theirs, lr=1e-2, weight_decay=1e-3)
+    for _ in range(3):
+        ours[0].grad = torch.randn(3, 17, generator=generator)
+        theirs[0].grad = ours[0].grad.clone()
+        fused.step()
+        reference.step()
+    if not torch.allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-7):
+        raise RuntimeError("updates differently from torch.optim.Adam")
+
+
+def select_kernels() -> dict[str, str]:
+    """Probe each private kernel and fill KERNELS (and KERNEL_FALLBACK_REASONS); run once at import."""
+    probes = {kernel: (lambda name=name: _probe_activation_backward(name))
+              for name, (kernel, _, _) in ACTIVATION_BACKWARD.items()}
+    probes[FUSED_ADAM] = _probe_fused_adam
+    KERNELS.clear()
+    KERNEL_FALLBACK_REASONS.clear()
+    for kernel, probe in probes.items():
+        try:
+            probe()
+            KERNELS[kernel] = "private"
+        except Exception as error:  # missing (AttributeError), signature changed (TypeError, RuntimeError), wrong
+            KERNELS[kernel] = "fallback"
+            KERNEL_FALLBACK_REASONS[kernel] = f"{type(error).__name__}: {error}"
+    return dict(KERNELS)
 
 
 def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -> torch.Tensor:
@@ -501,13 +650,21 @@ def member_labels(config: TrainConfig, labels: torch.Tensor, seeds: list[int]) -
     return torch.from_numpy(np.stack(drawn)).to(labels.device)
 
 
-def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: str = "", hand_written: bool = True) -> Runs:
+def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: str = "", hand_written: bool = True,
+                   resume: Runs | None = None) -> Runs:
     """Train one member per seed, all at once, on tensors already on their device.
 
     MLPs train through the hand-written forward and backward above unless `hand_written` is False (the
-    autograd reference path, which tests and benchmarks compare it with)."""
+    autograd reference path, which tests and benchmarks compare it with).
+
+    With `resume`, a finished run of the same config and seeds to fewer epochs (with its ResumeState),
+    training continues from its parameters, optimizer state and batch-order generators: only the extra
+    epochs run, and the result equals a straight run to config.epochs bit for bit, its recorded curves
+    included (tests/test_resume.py)."""
     if not seeds:
         raise ValueError("train_ensemble needs at least one seed")
+    if resume is not None:
+        _check_resumable(config, seeds, resume)
     started = time.perf_counter()
     device = split.x_train.device
     per_member_data = split.per_member  # member i trains and is evaluated on its own subset
@@ -516,9 +673,18 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     members, n = len(seeds), split.x_train.shape[1] if per_member_data else len(split.x_train)
     batch = n if config.batch_size is None else min(config.batch_size, n)
     steps_per_epoch = -(-n // batch)
-    base, module_params = _stacked_params(config, seeds, device)
+    if resume is None:
+        base, module_params = _stacked_params(config, seeds, device)
+    else:
+        with torch.device("meta"):
+            base = build(config.model)
+        module_params = {k: v.detach().to(device) for k, v in resume.params.items()}
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
     optimizer = _optimizer(config, list(params.values()))
+    if resume is not None:
+        _load_optimizer_state(optimizer, params, {key: _training_layout(config.model, {k: v.to(device) for k, v in by_name.items()})
+                                                  for key, by_name in resume.state.moments.items()},
+                              None if resume.state.step is None else resume.state.step.to(device))
     names = list(params)
     mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
                   if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
@@ -528,6 +694,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                else _stacked_forward(config.model, base, weights_in_out=True))
     same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
+    if resume is not None:
+        for generator, state in zip(orders, resume.state.order_rng):
+            generator.set_state(state.clone())
     y_train = member_labels(config, split.y_train, seeds)
     members_idx = torch.arange(members, device=device).unsqueeze(1)
 
@@ -552,10 +721,15 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                                    dim=1).cpu())
         snapshot_epochs.append(epoch)
 
-    record(0)
-    if config.snapshot_every:
-        snapshot(0)
-    for epoch in range(1, config.epochs + 1):
+    if resume is None:
+        first_epoch = 1
+        record(0)
+        if config.snapshot_every:
+            snapshot(0)
+    else:
+        first_epoch = resume.config.epochs + 1
+        _take_prefix_records(config, resume, records, step_loss, grad_norm, snapshots, snapshot_epochs)
+    for epoch in range(first_epoch, config.epochs + 1):
         if batch == n:
             order = None
         else:
@@ -591,7 +765,14 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         if config.snapshot_every and (epoch % config.snapshot_every == 0 or epoch == config.epochs):
             snapshot(epoch)
 
-    seconds = (time.perf_counter() - started) / members
+    seconds = np.full(members, (time.perf_counter() - started) / members)
+    if resume is not None:
+        seconds += resume.seconds  # a member's training time to config.epochs, both parts
+    moments, step = _optimizer_state(optimizer, params)
+    state = ResumeState(moments={key: {k: v.detach().clone() for k, v in _module_layout(config.model, by_name).items()}
+                                 for key, by_name in moments.items()},
+                        step=None if step is None else step.detach().clone().cpu(),
+                        order_rng=torch.stack([g.get_state() for g in orders]))
     stack = lambda rows: torch.stack(rows, dim=1).numpy() if rows else None  # noqa: E731
     return Runs(
         config=config, seeds=list(seeds), epochs=np.array(records["epochs"]),
@@ -601,8 +782,42 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         step_loss=stack(step_loss), grad_norm=stack(grad_norm),
         snapshots=torch.stack(snapshots, dim=1) if snapshots else None,
         snapshot_epochs=np.array(snapshot_epochs) if snapshots else None,
-        seconds=np.full(members, seconds), cached=[False] * members,
+        seconds=seconds, cached=[False] * members, state=state,
+        resumed_from=None if resume is None else resume.config.epochs,
     )
+
+
+def _check_resumable(config: TrainConfig, seeds: list[int], resume: Runs) -> None:
+    """Refuse a `resume` that is not a shorter run of this very config and ensemble."""
+    if resume.state is None:
+        raise ValueError("the run to resume from has no ResumeState (cached before runs kept one): train from scratch")
+    if list(resume.seeds) != list(seeds):
+        raise ValueError(f"cannot resume seeds {list(seeds)} from a run of seeds {list(resume.seeds)}: "
+                         "a member's bits depend on its ensemble")
+    if dataclasses.replace(resume.config, epochs=config.epochs) != config:
+        raise ValueError("cannot resume from a run of another config (only `epochs` may differ): "
+                         f"{resume.config} vs {config}")
+    if not 0 <= resume.config.epochs < config.epochs:
+        raise ValueError(f"can only extend a run to more epochs: {resume.config.epochs} -> {config.epochs}")
+
+
+def _take_prefix_records(config: TrainConfig, resume: Runs, records: dict[str, list], step_loss: list, grad_norm: list,
+                         snapshots: list, snapshot_epochs: list) -> None:
+    """Fill the recordings with those of the shorter run, as a straight run would have made them: a run to E
+    always records at its last epoch E, which a straight run to E' > E records only on the record_every
+    (snapshot_every) grid."""
+    last = resume.config.epochs
+    keep = [j for j, epoch in enumerate(resume.epochs) if epoch != last or last % config.record_every == 0]
+    records["epochs"].extend(int(resume.epochs[j]) for j in keep)
+    for name in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        records[name].extend(torch.from_numpy(getattr(resume, name)[:, j].copy()) for j in keep)
+    for rows, name in ((step_loss, "step_loss"), (grad_norm, "grad_norm")):
+        if config.record_steps:
+            rows.extend(torch.from_numpy(column.copy()) for column in getattr(resume, name).T)
+    if config.snapshot_every:
+        keep = [j for j, epoch in enumerate(resume.snapshot_epochs) if epoch != last or last % config.snapshot_every == 0]
+        snapshots.extend(resume.snapshots[:, j] for j in keep)
+        snapshot_epochs.extend(int(resume.snapshot_epochs[j]) for j in keep)
 
 
 def _divergence_message(config: TrainConfig, label: str, seeds: list[int], train_loss: torch.Tensor,
@@ -634,8 +849,14 @@ _ARRAYS = ("epochs", "train_loss", "train_acc", "test_loss", "test_acc", "step_l
 
 def member_payload(runs: Runs, i: int) -> dict:
     """Member i of `runs` as a dict of tensors and plain values (what the cache stores)."""
-    payload = {"seed": runs.seeds[i], "seconds": float(runs.seconds[i]),
+    payload = {"seed": runs.seeds[i], "seconds": float(runs.seconds[i]), "epochs_reached": int(runs.config.epochs),
+               "resumed_from": runs.resumed_from,
                "params": {k: v[i].detach().cpu().contiguous() for k, v in runs.params.items()}}
+    if runs.state is not None:
+        state = runs.state
+        payload["resume"] = {"moments": {key: {k: v[i].detach().cpu().contiguous() for k, v in by_name.items()}
+                                         for key, by_name in state.moments.items()},
+                             "step": state.step, "order_rng": state.order_rng[i].contiguous()}
     for name in _ARRAYS:
         value = getattr(runs, name)
         if value is not None:
@@ -662,4 +883,18 @@ def stack_payloads(config: TrainConfig, payloads: list[dict], cached: list[bool]
         snapshots=torch.stack([p["snapshots"] for p in payloads]) if "snapshots" in payloads[0] else None,
         snapshot_epochs=arr("snapshot_epochs"),
         seconds=np.array([float(p["seconds"]) for p in payloads]), cached=list(cached),
+        state=_stacked_state(payloads, device), resumed_from=payloads[0].get("resumed_from"),
     )
+
+
+def _stacked_state(payloads: list[dict], device) -> ResumeState | None:
+    """The members' resume states as one ResumeState, or None if any member has none."""
+    if not all("resume" in p for p in payloads):
+        return None
+    states = [p["resume"] for p in payloads]
+    return ResumeState(moments={key: {k: torch.stack([s["moments"][key][k] for s in states]).to(device) for k in by_name}
+                                for key, by_name in states[0]["moments"].items()},
+                       step=states[0]["step"], order_rng=torch.stack([s["order_rng"] for s in states]))
+
+
+select_kernels()

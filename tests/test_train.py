@@ -226,3 +226,47 @@ def test_a_recomputed_seed_has_its_original_bits(tmp_path):
     again = runner.train(config, [0, 1, 2])
     assert again.cached == [False, True, True]
     assert np.array_equal(again.train_loss, first.train_loss) and torch.equal(again.flat_params(), first.flat_params())
+
+
+def _harness_modules_reached(module, seen=None) -> set[str]:
+    """The harness modules `module` uses, transitively: module objects and the modules of functions and
+    classes in its namespace."""
+    import sys
+    import types
+    seen = set() if seen is None else seen
+    for value in vars(module).values():
+        name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if isinstance(name, str) and name.startswith("harness.") and name not in seen and name in sys.modules:
+            seen.add(name)
+            _harness_modules_reached(sys.modules[name], seen)
+    return seen
+
+
+def test_every_module_that_shapes_a_run_is_in_the_run_key():
+    import pkgutil
+
+    import harness
+    from harness import runner as runner_module, train as train_module
+
+    package = {f"harness.{info.name}" for info in pkgutil.iter_modules(harness.__path__)}
+    keyed = {m.__name__ for m in runner_module.TRAINING_CODE}
+    assert keyed | set(runner_module.NOT_SHAPING_RUNS) == package | {"harness"}  # each module keyed or excused
+    assert not keyed & set(runner_module.NOT_SHAPING_RUNS) and set(runner_module.NOT_SHAPING_RUNS) <= package
+    assert {"harness", "harness.cache", "harness.runner"} <= keyed  # version, payload format and keys, smoke cut
+    assert _harness_modules_reached(train_module) | {"harness.train"} <= keyed
+    measuring = {m.__name__ for m in runner_module.MEASURING_CODE}
+    assert _harness_modules_reached(runner_module.metrics) | {"harness.metrics"} <= measuring
+
+
+def test_a_module_added_to_the_package_is_in_the_run_key(monkeypatch):
+    import pkgutil
+    import sys
+    import types
+
+    from harness import runner as runner_module
+
+    added = types.ModuleType("harness.split_out")
+    monkeypatch.setitem(sys.modules, "harness.split_out", added)
+    real = pkgutil.iter_modules
+    monkeypatch.setattr(pkgutil, "iter_modules", lambda path: [*real(path), pkgutil.ModuleInfo(None, "split_out", False)])
+    assert added in runner_module._modules_shaping_runs()

@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11+, pip, no GPU):
-#   make claims   create .venv, run every claim on the CPU, write reports/claims.html and results.json
+#   make claims   create .venv, run every claim on the CPU, write build/claims-report/claims.html, results.json
+#                 and figures/ (build/ is git-ignored: a run leaves `git status` clean)
 #   make test     create .venv (with the dev extra), validate the workflows, run the harness's own tests
 # Both install the exact versions in constraints.txt. CI adds TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # (CPU-only torch wheels instead of the multi-GB CUDA ones); the nightly `latest` job adds CONSTRAINTS=

@@ -51,7 +51,8 @@ def test_make_claims_leaves_git_status_clean(tmp_path):
     git(tmp_path, "commit", "-q", "-m", "a tiny claims project")
 
     # The recipe as written, with this interpreter for the venv's (-o: do not build .venv here).
-    env = {k: v for k, v in os.environ.items() if k not in ("CLAIMS_CACHE_DIR", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
+    unset = ("CLAIMS_CACHE_DIR", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")  # the run cache goes to its default
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PYTHONPATH=str(REPO), MPLBACKEND="Agg")
     done = subprocess.run(["make", "-o", ".venv/installed", "claims", f"PY={sys.executable}"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)

@@ -86,7 +86,8 @@ def upload(workspace: Path, search: str, artifact: Path) -> None:
 
 def step(steps: list[dict], uses: str = "", run: str = "") -> dict:
     """The one step that uses the action `uses` (any version), or whose run script contains `run`."""
-    found = [s for s in steps if (uses and s.get("uses", "").startswith(uses + "@")) or (run and run in s.get("run", ""))]
+    found = [s for s in steps
+             if (uses and s.get("uses", "").startswith(uses + "@")) or (run and run in s.get("run", ""))]
     assert len(found) == 1, f"expected one step {uses or run!r}, found {len(found)}"
     return found[0]
 

@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11+, pip, no GPU):
-#   make claims   create .venv, run every claim on the CPU, write reports/claims.html and results.json
+#   make claims   create .venv, run every claim on the CPU, write build/claims-report/claims.html, results.json
+#                 and figures/ (build/ is git-ignored: a run leaves `git status` clean)
 #   make test     create .venv (with the dev extra), validate the workflows, run the harness's own tests
 # Both install the exact versions in constraints.txt. CI adds TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # (CPU-only torch wheels instead of the multi-GB CUDA ones); the nightly `latest` job adds CONSTRAINTS=
@@ -23,7 +24,7 @@ $(VENV)/installed-dev: $(VENV)/installed
 	$(PIP_C) -e '.[dev]'
 	touch $@
 
-.PHONY: claims test check-workflows bench clean-cache lock
+.PHONY: claims test check-workflows bench clean-cache durations lock
 claims: $(VENV)/installed
 	$(PY) -m pytest claims -n 2 $(ARGS)
 
@@ -39,6 +40,15 @@ bench: $(VENV)/installed-dev
 
 clean-cache: $(VENV)/installed
 	$(PY) -m pytest claims --clear-cache --collect-only -q
+
+# Regenerate .test_durations (pytest-split's shards, longest-first scheduling) from a cold run of every
+# claim: --no-cache, so each time is training, not a cache read. As long as a cold `make claims`. The run
+# may fail on a changed verdict (its times still count); a run that wrote no results stops here.
+DURATIONS_RUN := build/durations-run
+durations: $(VENV)/installed
+	rm -rf $(DURATIONS_RUN)
+	-$(PY) -m pytest claims -n 2 --no-cache --report-dir $(DURATIONS_RUN) $(ARGS)
+	$(PY) -m reports.durations $(DURATIONS_RUN)/results.json --out .test_durations
 
 # Regenerate constraints.txt: the newest versions that satisfy pyproject.toml (with the dev extra),
 # resolved in a throw-away venv and frozen. Review the diff, then commit it.

@@ -1,8 +1,14 @@
 """Report builder: results dict -> self-contained claims.html + results.json (stdlib only)."""
 
+from pathlib import Path
+
 from .build import load_results, render_html, verdict_counts, write_report
 
-__all__ = ["render_html", "write_report", "load_results", "merge_results", "verdict_counts"]
+__all__ = ["REPORT_DIR", "render_html", "write_report", "load_results", "merge_results", "verdict_counts"]
+
+# Where a claims run writes its page, results and figures by default, relative to the repository root:
+# under build/, which git ignores, so that running the claims never changes the source tree.
+REPORT_DIR = Path("build") / "claims-report"
 
 
 def __getattr__(name: str):

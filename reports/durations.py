@@ -1,7 +1,11 @@
-"""Write pytest-split's `.test_durations` from a results.json, so shards balance on the durations of a
-real (cold-cache) run rather than on a warm re-run that only read the cache.
+"""Write `.test_durations` (nodeid -> seconds) from a results.json. pytest-split shards the nightly on it,
+and fixtures/schedule.py starts the longest claims first from it, so it must hold each claim's cost to
+train from nothing: `make durations` runs every claim with --no-cache and then calls
 
-    python -m reports.durations reports/results.json --out .test_durations
+    python -m reports.durations build/durations-run/results.json --out .test_durations
+
+A results.json in which a claim read a run from the cache, or from several seed bases, is refused: its
+times are cache reads, or belong to ids that a plain run does not collect.
 """
 from __future__ import annotations
 
@@ -12,9 +16,23 @@ from pathlib import Path
 
 from reports.build import load_results
 
+# How a run whose durations are not training times is refused, and what fixes it.
+RERUN = "regenerate from a cold run of every claim: make durations (pytest claims --no-cache, then this command)"
+
 
 def durations(results: dict) -> dict[str, float]:
-    """nodeid -> seconds for every claim that ran (pytest-split's format)."""
+    """nodeid -> seconds for every claim that ran (pytest-split's format).
+
+    ValueError when the results are not one cold run at one seed base (see the module's docstring)."""
+    bases = results["session"].get("seed_bases") or []
+    if len(bases) > 1:
+        raise ValueError(f"the results come from several seed bases {bases}: their ids carry a seeds part that a "
+                         f"plain run does not collect; {RERUN}")
+    cached = sorted(c["nodeid"] for c in results["claims"]
+                    if any(run.get("cached_seeds") or run.get("cached") is True for run in c.get("runs") or []))
+    if cached:
+        raise ValueError(f"{len(cached)} of {len(results['claims'])} claims read runs from the cache (e.g. "
+                         f"{cached[0]}): their times are cache reads, not training; {RERUN}")
     return {c["nodeid"]: float(c["duration_s"]) for c in results["claims"] if c.get("duration_s") is not None}
 
 

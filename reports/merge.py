@@ -1,9 +1,11 @@
 """Merge the results of several shards (pytest runs) into one report.
 
-    python -m reports.merge shard1/results.json shard2/results.json --out reports/
+    python -m reports.merge shard1/results.json shard2/results.json --out build/claims-report/
 
-writes ``claims.html`` and ``results.json`` into ``--out`` and prints both paths and
-the verdict counts. A missing or invalid input file is reported with exit code 2.
+writes ``claims.html``, ``results.json`` and ``figures/`` into ``--out`` and prints both paths and
+the verdict counts. Each shard's figures are read from the ``figures/`` folder beside its results.json
+(where the run wrote them); a figure missing there is named as omitted on the page. A missing or
+invalid input file is reported with exit code 2.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import REPORT_DIR
 from .build import count_line, load_results, read_figures, verdict_counts, write_report
 
 __all__ = ["merge_results", "main"]
@@ -151,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Merge shard results.json files into one claims.html + results.json.",
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="RESULTS_JSON", help="a shard's results.json")
-    parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    parser.add_argument("--out", type=Path, default=REPORT_DIR, help=f"output folder (default: {REPORT_DIR}/)")
     args = parser.parse_args(argv)
 
     loaded, figures = [], {}
@@ -170,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
 
     html_path, json_path = write_report(merged, args.out, figures)
     counts = verdict_counts(merged)
+    named = {f.get("sha256") for rec in merged["claims"] for f in rec.get("figures") or [] if isinstance(f, dict)}
+    missing = sorted(str(sha) for sha in named - set(figures))
+    if missing:  # said here too: a nightly's log shows it without opening the page
+        print(f"warning: {len(missing)} figures named by the results are not in a figures/ folder beside them "
+              f"(e.g. {missing[0]}.png): the page marks them omitted", file=sys.stderr)
     print(html_path)
     print(json_path)
     print(count_line(merged))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reports import REPORT_DIR
+
 pytest_plugins = ["pytester"]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,7 +73,7 @@ def outcomes(result) -> dict:
 
 
 def verdicts(path: Path) -> dict:
-    results = json.loads((path / "reports" / "results.json").read_text())
+    results = json.loads((path / REPORT_DIR / "results.json").read_text())
     return {c["nodeid"].split("::")[1]: (c["outcome"], c["verdict"]) for c in results["claims"]}
 
 
@@ -88,19 +90,19 @@ def test_report_has_every_claim_with_its_verdict(suite):
     result = suite.runpytest_subprocess("claims", "-p", "no:cacheprovider")
     assert outcomes(result) == {"failed": 2, "holds": 1, "refuted": 1, "inconclusive": 1}  # the verdicts are counted
     assert verdicts(suite.path) == EXPECTED
-    results = json.loads((suite.path / "reports" / "results.json").read_text())
+    results = json.loads((suite.path / REPORT_DIR / "results.json").read_text())
     easy = next(c for c in results["claims"] if c["nodeid"].endswith("[easy]"))
     assert easy["seeds"] == [0, 1] and easy["runs"][0]["seeds"] == [0, 1]
     assert easy["figures"][0]["file"] == f"figures/{easy['figures'][0]['sha256']}.png"
     assert "png_base64" not in json.dumps(results)  # figures live beside results.json, once each
-    assert (suite.path / "reports" / easy["figures"][0]["file"]).is_file()
+    assert (suite.path / REPORT_DIR / easy["figures"][0]["file"]).is_file()
     assert easy["checks"][0]["status"] == "supports" and easy["settings"] == {"min_acc": 0.0, "against": 0.0}
     surprise = next(c for c in results["claims"] if c["nodeid"].endswith("[surprise]"))
     assert surprise["expected"] == "holds" and "the baseline says holds, this run says refuted" in surprise["error"]
     assert "final test accuracy: supports → against" in surprise["error"]  # the statistics that moved
     broken = next(c for c in results["claims"] if c["claim"] == "broken")
     assert "boom" in broken["error"]
-    page = (suite.path / "reports" / "claims.html").read_text()
+    page = (suite.path / REPORT_DIR / "claims.html").read_text()
     assert "boom &lt;b&gt;" in page and "boom <b>" not in page
     assert page.count("data:image/png;base64,") == 1  # four variants drew figures: one distinct figure embedded once
     assert page.index('data-claim="broken"') < page.index('data-claim="tiny"')  # C1 before C2
@@ -111,27 +113,27 @@ def test_without_a_baseline_verdicts_are_shown_without_alarms(suite):
     result = suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "-k", "not broken")
     assert outcomes(result) == {"holds": 1, "refuted": 2, "inconclusive": 1}  # surprise: refuted as measured, no alarm
     result.stdout.fnmatch_lines(["*no baseline for this profile and device: verdicts not compared*"])
-    assert "No baseline for profile cpu on cpu" in (suite.path / "reports" / "claims.html").read_text()
+    assert "No baseline for profile cpu on cpu" in (suite.path / REPORT_DIR / "claims.html").read_text()
 
 
 def test_collect_only_leaves_the_last_report_byte_identical(suite):
     suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "-k", "easy")
-    before = {p.name: p.read_bytes() for p in (suite.path / "reports").iterdir() if p.is_file()}
+    before = {p.name: p.read_bytes() for p in (suite.path / REPORT_DIR).iterdir() if p.is_file()}
     result = suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "--collect-only")
     result.stdout.fnmatch_lines(["*claims report not written: no claim ran*"])
-    assert {p.name: p.read_bytes() for p in (suite.path / "reports").iterdir() if p.is_file()} == before
+    assert {p.name: p.read_bytes() for p in (suite.path / REPORT_DIR).iterdir() if p.is_file()} == before
 
 
 def test_seed_bases_run_every_claim_at_each_and_the_baseline_is_written_from_them(suite):
     result = suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "-k", "easy or unsure", "--seed-bases", "0,7")
     assert outcomes(result) == {"holds": 2, "inconclusive": 2}
-    results = json.loads((suite.path / "reports" / "results.json").read_text())
+    results = json.loads((suite.path / REPORT_DIR / "results.json").read_text())
     assert sorted((c["variant"], c["seed_base"], c["seeds"][0]) for c in results["claims"]) == [
         ("easy", 0, 0), ("easy", 7, 7), ("unsure", 0, 0), ("unsure", 7, 7)]
-    page = (suite.path / "reports" / "claims.html").read_text()
+    page = (suite.path / REPORT_DIR / "claims.html").read_text()
     assert "seeds from 7" in page and "<th>agree</th>" in page
     out = suite.path / "expected"
-    subprocess = suite.run(sys.executable, "-m", "reports.baseline", "reports/results.json", "--out", str(out))
+    subprocess = suite.run(sys.executable, "-m", "reports.baseline", str(REPORT_DIR / "results.json"), "--out", str(out))
     assert subprocess.ret == 0, subprocess.stderr.str()
     written = json.loads((out / "cpu-on-cpu.json").read_text())
     assert written["seed_bases"] == [0, 7]
@@ -141,10 +143,10 @@ def test_seed_bases_run_every_claim_at_each_and_the_baseline_is_written_from_the
 
 def test_xdist_gives_the_same_report(suite):
     suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "--no-cache")
-    single = json.loads((suite.path / "reports" / "results.json").read_text())
+    single = json.loads((suite.path / REPORT_DIR / "results.json").read_text())
     result = suite.runpytest_subprocess("claims", "-p", "no:cacheprovider", "--no-cache", "-n", "2")
     assert outcomes(result) == {"failed": 2, "holds": 1, "refuted": 1, "inconclusive": 1}
-    double = json.loads((suite.path / "reports" / "results.json").read_text())
+    double = json.loads((suite.path / REPORT_DIR / "results.json").read_text())
     assert verdicts(suite.path) == EXPECTED
     strip = lambda r: [{k: c[k] for k in ("nodeid", "verdict", "checks", "seeds")} for c in r["claims"]]  # noqa: E731
     assert strip(single) == strip(double)
@@ -154,10 +156,10 @@ def test_xdist_gives_the_same_report(suite):
 def test_tests_directory_writes_no_report(suite):
     suite.makepyfile(test_plain="def test_ok():\n    assert True\n")
     suite.runpytest_subprocess("test_plain.py", "-p", "no:cacheprovider").assert_outcomes(passed=1)
-    assert not (suite.path / "reports").exists()
+    assert not (suite.path / REPORT_DIR).exists()
 
 
 def test_seed_base_redraws_every_seed(suite):
     suite.runpytest_subprocess("claims", "-k", "easy", "--seed-base", "40", "-p", "no:cacheprovider")
-    results = json.loads((suite.path / "reports" / "results.json").read_text())
+    results = json.loads((suite.path / REPORT_DIR / "results.json").read_text())
     assert results["claims"][0]["seeds"] == [40, 41] and results["session"]["seed_base"] == 40

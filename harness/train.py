@@ -678,7 +678,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     else:
         with torch.device("meta"):
             base = build(config.model)
-        module_params = {k: v.detach().to(device) for k, v in resume.params.items()}
+        # copies: training updates its tensors in place, and the shorter run must stay as it was
+        module_params = {k: v.detach().to(device).clone(memory_format=torch.contiguous_format)
+                         for k, v in resume.params.items()}
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
     optimizer = _optimizer(config, list(params.values()))
     if resume is not None:

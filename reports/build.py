@@ -245,6 +245,7 @@ table.facts th{width:9em}
 h4{font-size:13px;margin:10px 0 2px}.tag{border-bottom:1px dotted var(--muted)}ul.quotes{margin:2px 0;font-size:12px}details{margin:8px 0}summary{cursor:pointer;color:var(--muted)}
 .unexpected{color:#fff;background:var(--error);font-weight:700;padding:1px 6px;border-radius:3px;white-space:nowrap}
 tr.surprise td{background:#fff0f0}
+.moved{color:#8a6d00;border:1px solid #8a6d00;padding:0 5px;border-radius:3px;white-space:nowrap;font-size:12px}
 .counts{font-size:15px;margin:8px 0}
 .counts span{margin-right:2px}
 .c-holds{color:var(--holds)}.c-refuted{color:var(--refuted)}.c-inconclusive{color:#8a6d00}.c-error,.c-unexpected{color:var(--error);font-weight:700}.c-skipped{color:var(--skipped)}
@@ -357,8 +358,23 @@ def _banners_html(session: dict, claims: list[dict]) -> str:
         if errors:
             bits.append(f"{len(errors)} error{'s' if len(errors) != 1 else ''}")
         out.append(f'<div class="banner bad">{_e(" and ".join(bits))}</div>')
-    elif session.get("baseline") and not session.get("smoke"):
-        out.append('<div class="banner ok">Every verdict equals the reviewed baseline.</div>')
+    if session.get("baseline") and not session.get("smoke"):
+        decided = [c for c in claims if c.get("verdict") in ("holds", "refuted", "inconclusive")]
+        moved = [c for c in decided if c.get("change") == "moved"]
+        unlisted = [c for c in decided if c.get("expected") is None]
+        if moved:
+            out.append(f'<div class="banner warn">{len(moved)} verdict{"s" if len(moved) != 1 else ""} moved to or '
+                       "from inconclusive at a new seed draw or on another host or versions: sampling or float "
+                       "noise, reported, not failed: " + _e("; ".join(
+                           f"{_record_label(c)}: {c.get('expected')} \u2192 {c.get('verdict')} ({c.get('comparison')})"
+                           for c in moved)) + "</div>")
+        if unlisted:
+            out.append(f'<div class="banner warn">{len(unlisted)} variant run{"s" if len(unlisted) != 1 else ""} '
+                       "had no expected verdict, so nothing was compared: " + _e("; ".join(
+                           f"{c.get('claim')}[{_record_label(c)}]".replace("[]", "") + f" ({c.get('comparison') or 'not in the baseline'})"
+                           for c in unlisted)) + "</div>")
+        if not (changed or errors or moved or unlisted):
+            out.append('<div class="banner ok">Every verdict equals the reviewed baseline.</div>')
     return "\n".join(p for p in out if p)
 
 
@@ -486,6 +502,8 @@ def _variants_html(records: list[dict]) -> str:
         surprise = any(is_unexpected(r) for r in recs)
         changed = "".join(f' <span class="unexpected" title="{_e(r.get("error"))}">CHANGED from '
                           f'{_e(r.get("expected"))}</span>' for r in recs if is_unexpected(r))
+        changed += "".join(f' <span class="moved" title="{_e(r.get("comparison"))}: reported, not failed">moved from '
+                           f'{_e(r.get("expected"))}</span>' for r in recs if r.get("change") == "moved")
         fidelity = first.get("fidelity") if isinstance(first.get("fidelity"), dict) else {}
         deviations = fidelity.get("deviations") or []
         tag = (f'<span class="tag" title="{_e("; ".join(map(str, deviations)))}">{_e(fidelity.get("tag"))}</span>'

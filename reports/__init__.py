@@ -1,8 +1,12 @@
-"""Report builder: results dict -> self-contained claims.html + results.json (stdlib only)."""
+"""Report builder: results -> self-contained claims.html + results.json (stdlib only).
 
-from .build import load_results, render_html, verdict_counts, write_report
+reports.files reads and writes results on disk, reports.page renders the page, reports.merge merges shards,
+reports.baseline writes the reviewed expected verdicts; the results schema is harness.results."""
 
-__all__ = ["render_html", "write_report", "load_results", "merge_results", "verdict_counts"]
+from .files import load_results, read_results_file, write_report
+from .page import render_html, verdict_counts
+
+__all__ = ["render_html", "write_report", "load_results", "read_results_file", "merge_results", "verdict_counts"]
 
 
 def __getattr__(name: str):

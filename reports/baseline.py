@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .build import _atomic_write, load_results, sanitize
+from harness.results import ClaimResult, Results, Session, atomic_write, json_safe, read_results
+from .files import read_results_file
 
 EXPECTED_DIR = Path("claims") / "expected"
 DECIDED = ("holds", "refuted", "inconclusive")
@@ -41,13 +42,16 @@ def baseline_path(directory: Path, profile: str, device: str) -> Path:
     return Path(directory) / f"{profile}-on-{device_type(device)}.json"
 
 
-def variant_key(record: dict) -> str:
+def variant_key(record: ClaimResult | dict) -> str:
+    """"claim[variant]": how the baseline names a variant."""
+    if isinstance(record, ClaimResult):
+        return record.key
     return f"{record.get('claim')}[{record.get('variant')}]" if record.get("variant") else str(record.get("claim"))
 
 
-def _check_summary(record: dict) -> list[dict]:
+def _check_summary(record: ClaimResult) -> list[dict]:
     keep = ("name", "status", "p", "p_holm", "p_opposite", "effect", "statistic")
-    return [{k: c.get(k) for k in keep} for c in record.get("checks") or [] if isinstance(c, dict)]
+    return [{k: c.get(k) for k in keep} for c in record.checks]
 
 
 def stable_verdict(by_seed_base: dict[str, str]) -> str:
@@ -56,34 +60,34 @@ def stable_verdict(by_seed_base: dict[str, str]) -> str:
     return verdicts.pop() if len(verdicts) == 1 else "inconclusive"
 
 
-def provenance(session: dict) -> dict:
+def provenance(session: Session) -> dict:
     """Where a draw's verdict came from: the run's start, command, host and versions."""
-    return {"started": session.get("started"), "command": session.get("command"), "host": session.get("host"),
-            "versions": session.get("versions"),
-            "seed_bases": session.get("seed_bases") or [session.get("seed_base", 0)]}
+    return {"started": session.started, "command": session.command, "host": session.host,
+            "versions": session.versions, "seed_bases": session.seed_bases or [session.seed_base or 0]}
 
 
-def build_baseline(results_list: list[dict]) -> dict:
+def build_baseline(results_list: list[Results | dict]) -> dict:
     """The baseline document from results of one profile and device type."""
-    sessions = [r["session"] for r in results_list]
-    profiles = {s.get("profile") for s in sessions}
-    devices = {device_type(s.get("device")) for s in sessions}
+    results_list = [read_results(r) for r in results_list]
+    sessions = [r.session for r in results_list]
+    profiles = {s.profile for s in sessions}
+    devices = {device_type(s.device) for s in sessions}
     if len(profiles) != 1 or len(devices) != 1:
         raise ValueError(f"results mix profiles {sorted(map(str, profiles))} or device types {sorted(devices)}: "
                          "write one baseline per profile and device type")
-    if any(s.get("smoke") for s in sessions):
+    if any(s.smoke for s in sessions):
         raise ValueError("a smoke run decides nothing: write the baseline from a real run")
     variants: dict[str, dict] = {}
     for run, results in enumerate(results_list):
-        for record in results["claims"]:
-            verdict = record.get("verdict")
+        for record in results.claims:
+            verdict = record.verdict
             if verdict not in DECIDED:
-                raise ValueError(f"{record.get('nodeid')}: verdict {verdict!r}; a baseline is written only from a "
+                raise ValueError(f"{record.nodeid}: verdict {verdict!r}; a baseline is written only from a "
                                  "run in which every claim was decided (fix the error and re-run)")
-            entry = variants.setdefault(variant_key(record), {"by_seed_base": {}, "checks": {}, "from": {}})
-            seed_base = str(record.get("seed_base", 0))
+            entry = variants.setdefault(record.key, {"by_seed_base": {}, "checks": {}, "from": {}})
+            seed_base = str(record.seed_base)
             if seed_base in entry["by_seed_base"]:
-                raise ValueError(f"{variant_key(record)} appears twice at seed base {seed_base}")
+                raise ValueError(f"{record.key} appears twice at seed base {seed_base}")
             entry["by_seed_base"][seed_base] = verdict
             entry["checks"][seed_base] = _check_summary(record)
             entry["from"][seed_base] = run
@@ -91,8 +95,8 @@ def build_baseline(results_list: list[dict]) -> dict:
         entry["verdict"] = stable_verdict(entry["by_seed_base"])
         entry["agree"] = len(set(entry["by_seed_base"].values())) == 1
     session = sessions[0]
-    return sanitize({
-        "profile": session.get("profile"), "device": device_type(session.get("device")),
+    return json_safe({
+        "profile": session.profile, "device": device_type(session.device),
         "seed_bases": sorted({int(b) for e in variants.values() for b in e["by_seed_base"]}),
         "from": [provenance(s) for s in sessions],
         "variants": {key: {"verdict": e["verdict"], "agree": e["agree"], "by_seed_base": e["by_seed_base"],
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="drop the variants these results do not contain (default: keep them as they were)")
     args = parser.parse_args(argv)
     try:
-        document = build_baseline([load_results(p) for p in args.results])
+        document = build_baseline([read_results_file(p) for p in args.results])
         path = baseline_path(Path(args.out), document["profile"], document["device"])
         if path.exists() and not args.fresh:  # a -k run updates its own variants and keeps the others
             document = update_baseline(json.loads(path.read_text(encoding="utf-8")), document)
@@ -242,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     counts: dict[str, int] = {}
     for entry in document["variants"].values():
         counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1

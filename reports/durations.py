@@ -10,12 +10,13 @@ import json
 import sys
 from pathlib import Path
 
-from reports.build import load_results
+from harness.results import Results, read_results
+from reports.files import read_results_file
 
 
-def durations(results: dict) -> dict[str, float]:
+def durations(results: Results | dict) -> dict[str, float]:
     """nodeid -> seconds for every claim that ran (pytest-split's format)."""
-    return {c["nodeid"]: float(c["duration_s"]) for c in results["claims"] if c.get("duration_s") is not None}
+    return {c.nodeid: float(c.duration_s) for c in read_results(results).claims if c.duration_s is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(".test_durations"))
     args = parser.parse_args(argv)
     try:
-        table = durations(load_results(args.results))
+        table = durations(read_results_file(args.results))
     except (OSError, ValueError) as err:
         parser.error(str(err))
     args.out.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reports import load_results, merge_results, render_html, verdict_counts, write_report
+from harness.results import read_results
 from reports.build import count_line, sanitize, valid_base64
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,7 +328,9 @@ def test_write_then_load_round_trip(tmp_path):
     for rec in results["claims"]:  # image data moves out of results.json into figures/<sha256>.png
         for fig in rec["figures"]:
             fig["file"] = f"figures/{fig.pop('png_base64') and fig['sha256']}.png"
-    assert loaded == results
+    assert loaded == read_results(results).to_json()  # the schema's fields, each record's own values kept
+    assert all(loaded["claims"][i][k] == v for i, rec in enumerate(results["claims"]) for k, v in rec.items())
+    assert all(loaded["session"][k] == v for k, v in results["session"].items())
     html_again, _ = write_report(loaded, tmp_path / "again")  # a rebuild reads no image: the note says so
     assert "omitted" in html_again.read_text()
     html_from_dir, _ = write_report(loaded, tmp_path)  # beside its figures/ it embeds them

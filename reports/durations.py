@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.results import Results, read_results
+from harness.results import Results, atomic_write, read_results
 from reports.files import read_results_file
 
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         table = durations(read_results_file(args.results))
     except (OSError, ValueError) as err:
         parser.error(str(err))
-    args.out.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+    atomic_write(args.out, json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(f"{len(table)} durations, {sum(table.values()):.0f} s in all -> {args.out}")
     return 0
 

@@ -330,7 +330,7 @@ def _collection_errors_html(errors: Any) -> str:
            "import: their claims did not run</div>"]
     for err in errors:
         err = err if isinstance(err, dict) else {"error": err}
-        out.append(f'<h3>{_e(err.nodeid or "?")}</h3><pre class="error">{_e(err.error)}</pre>')
+        out.append(f'<h3>{_e(err.get("nodeid") or "?")}</h3><pre class="error">{_e(err.get("error"))}</pre>')
     return "\n".join(out)
 
 

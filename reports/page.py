@@ -230,7 +230,7 @@ def _kv_table(pairs: Iterable[tuple[Any, Any]], cls: str = "facts") -> str:
 
 
 def _session_html(session: Session) -> str:
-    versions = session.versions if isinstance(session.versions, dict) else {}
+    versions = session.versions
     version_text = ", ".join(f"{k} {_fmt(v)}" for k, v in versions.items()) or "\u2013"
     when = session.started or "\u2013"
     if session.finished:
@@ -255,10 +255,9 @@ def _session_html(session: Session) -> str:
     out = [_kv_table(facts)]
 
     shards = session.shards
-    if isinstance(shards, list) and shards:
+    if shards:
         rows = []
         for i, sh in enumerate(shards):
-            sh = sh if isinstance(sh, dict) else {}
             v = sh.get("versions") if isinstance(sh.get("versions"), dict) else {}
             rows.append(
                 "<tr>"
@@ -289,8 +288,7 @@ def _banners_html(session: Session, claims: list[ClaimResult]) -> str:
                    "comparison and without alarms (write one with <code>python -m reports.baseline</code>).</div>")
     warnings = version_warnings(session)
     extra = session.warnings
-    if isinstance(extra, list):
-        warnings += [str(w) for w in extra if str(w) not in warnings]
+    warnings += [str(w) for w in extra if str(w) not in warnings]
     out += [f'<div class="banner warn">\u26a0 {_e(w)}</div>' for w in warnings]
     out.append(_collection_errors_html(session.collection_errors))
     changed = [c for c in claims if is_unexpected(c)]
@@ -324,12 +322,11 @@ def _banners_html(session: Session, claims: list[ClaimResult]) -> str:
 
 def _collection_errors_html(errors: Any) -> str:
     """Claims modules that failed to import: their claims never ran, so they have no section."""
-    if not isinstance(errors, list) or not errors:
+    if not errors:
         return ""
     out = [f'<div class="banner bad">{len(errors)} claims module{"s" if len(errors) != 1 else ""} failed to '
            "import: their claims did not run</div>"]
     for err in errors:
-        err = err if isinstance(err, dict) else {"error": err}
         out.append(f'<h3>{_e(err.get("nodeid") or "?")}</h3><pre class="error">{_e(err.get("error"))}</pre>')
     return "\n".join(out)
 
@@ -363,7 +360,7 @@ def _sum(records: list[ClaimResult], key: str) -> float | None:
 def _cached_runs(records: list[ClaimResult]) -> str:
     """'cached/total' training runs and measurements of a claim's records: its CPU time is a cold cost
     only when nothing came from the run cache."""
-    runs = [run for r in records for run in (r.runs or []) if isinstance(run, dict)]
+    runs = [run for r in records for run in r.runs]
     return f"{sum(1 for run in runs if run.get('cached') is True)}/{len(runs)}" if runs else DASH
 
 
@@ -413,7 +410,7 @@ def _fmt_num(value: Any) -> str:
 
 def _deciding_check(rec: ClaimResult) -> dict:
     """The check the verdict turns on: one against the sentence, else the weakest, else the first."""
-    checks = [c for c in rec.checks or [] if isinstance(c, dict)]
+    checks = rec.checks
     for status in ("against", "budget", "undecided"):
         for c in checks:
             if c.get("status") == status:
@@ -448,7 +445,7 @@ def _variants_html(records: list[ClaimResult]) -> str:
                           f'{_e(r.expected)}</span>' for r in recs if is_unexpected(r))
         changed += "".join(f' <span class="moved" title="{_e(r.comparison)}: reported, not failed">moved from '
                            f'{_e(r.expected)}</span>' for r in recs if r.change == "moved")
-        fidelity = first.fidelity if isinstance(first.fidelity, dict) else {}
+        fidelity = first.fidelity or {}
         deviations = fidelity.get("deviations") or []
         tag = (f'<span class="tag" title="{_e("; ".join(map(str, deviations)))}">{_e(fidelity.get("tag"))}</span>'
                if fidelity.get("tag") else DASH)
@@ -469,7 +466,7 @@ def _record_label(rec: ClaimResult) -> str:
 
 
 def _checks_html(rec: ClaimResult) -> str:
-    checks = [c for c in rec.checks or [] if isinstance(c, dict)]
+    checks = rec.checks
     if not checks:
         return ""
     rows = []
@@ -540,11 +537,10 @@ def _lang(text: Any) -> str:
 
 
 def _runs_html(runs: Any) -> str:
-    if not isinstance(runs, list) or not runs:
+    if not runs:
         return ""
     rows = []
     for run in runs:
-        run = run if isinstance(run, dict) else {"label": run}
         key = run.get("key")
         key_text = str(key)[:12] if key else "\u2013"
         cached = run.get("cached")
@@ -562,9 +558,7 @@ def _figures_html(records: list[ClaimResult], figures: dict[str, str]) -> str:
     """Each distinct figure of the claim once, captioned with the variants that drew it."""
     seen: dict[str, dict] = {}
     for rec in records:
-        for fig in rec.figures or []:
-            if not isinstance(fig, dict):
-                continue
+        for fig in rec.figures:
             key = str(fig.get("sha256") or "")
             entry = seen.setdefault(key, {"title": fig.get("title"), "variants": [], "data": fig.get("png_base64")})
             label = _record_label(rec)
@@ -590,7 +584,7 @@ def _provenance_html(records: list[ClaimResult]) -> str:
     for rec in records:
         parts = [f"<h4>{_e(_record_label(rec))}</h4>", f'<p class="meta mono">{_e(rec.nodeid)}</p>']
         settings = rec.settings
-        if isinstance(settings, dict) and settings:
+        if settings:
             parts.append(_kv_table(settings.items(), cls="settings"))
         parts.append(
             f"<p><b>Seeds:</b> {_e(_fmt_seeds(rec.seeds))} \u00b7 <b>profile</b> {_e(rec.profile or DASH)}"
@@ -598,7 +592,7 @@ def _provenance_html(records: list[ClaimResult]) -> str:
             f" \u00b7 <b>wall</b> {_e(_fmt_duration(rec.duration_s))} \u00b7 <b>CPU</b> "
             f"{_e(_fmt_duration(rec.cpu_s))} \u00b7 started {_e(rec.started or DASH)}</p>")
         notes = rec.notes
-        if isinstance(notes, list) and notes:
+        if notes:
             parts.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
         parts.append(_runs_html(rec.runs))
         out.append("\n".join(p for p in parts if p))

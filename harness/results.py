@@ -188,6 +188,7 @@ def to_json(obj: ClaimResult | Session) -> dict:
 # field -> the types it may hold in results.json (a field not listed holds text)
 CLAIM_TYPES: dict[str, tuple] = {
     "sources": (list,), "settings": (dict,), "seed_base": (int,), "seeds": (list,), "fidelity": (dict, type(None)),
+    "budget": (dict, type(None)),
     "checks": (list,), "figures": (list,), "runs": (list,), "notes": (list,), "verdict_reason": OPTIONAL_TEXT,
     "expected": OPTIONAL_TEXT, "comparison": OPTIONAL_TEXT, "change": OPTIONAL_TEXT, "error": OPTIONAL_TEXT,
     "duration_s": OPTIONAL_NUMBER, "cpu_s": OPTIONAL_NUMBER, "started": OPTIONAL_TEXT, "worker": OPTIONAL_TEXT,

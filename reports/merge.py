@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     html_path, json_path = write_report(merged, args.out, figures)
     counts = verdict_counts(merged)
-    named = {f.get("sha256") for rec in merged["claims"] for f in rec.get("figures") or [] if isinstance(f, dict)}
+    named = {f.get("sha256") for rec in merged.claims for f in rec.figures or [] if isinstance(f, dict)}
     missing = sorted(str(sha) for sha in named - set(figures))
     if missing:  # said here too: a nightly's log shows it without opening the page
         print(f"warning: {len(missing)} figures named by the results are not in a figures/ folder beside them "

@@ -481,9 +481,41 @@ def _checks_html(rec: ClaimResult) -> str:
         )
     sentence = f'<p class="meta"><b>sentence:</b> {_e(rec.statement)}</p>' if rec.statement else ""
     return (f"<h4>{_e(_record_label(rec))}</h4>{sentence}{_fidelity_html(rec.fidelity)}{_gates_html(checks)}"
-            f"{_power_html(checks)}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
+            f"{_budget_html(rec.budget)}{_power_html(checks)}<table class=\"checks\"><tr><th>check</th><th>test: claimed direction</th>"
             "<th>n</th><th>statistic</th><th>p / Holm</th><th>p opposite</th><th>effect [95% CI]</th><th>status</th>"
             "<th>why</th></tr>" + "".join(rows) + "</table>")
+
+
+def _budget_html(budget: Any) -> str:
+    """The answer along the budget (harness.budget.Trace.as_dict()): each check's status and effect at every
+    budget read, so a reader sees whether the conclusion depends on how long one trains."""
+    if not isinstance(budget, dict) or not budget.get("checks"):
+        return ""
+    points = [p.get("budget") for p in budget["checks"][0].get("along") or []]
+    head = "<tr><th>check \\ budget</th>" + "".join(f'<th class="num">{_e(b)}</th>' for b in points) + "</tr>"
+    rows = []
+    for check in budget["checks"]:
+        cells = "".join(f'<td class="s-{_e(p.get("status"))}" title="{_e(_effect(p.get("effect")))}">'
+                        f'{_e(p.get("status"))}<br><span class="meta">{_e(_effect_short(p.get("effect")))}</span></td>'
+                        for p in check.get("along") or [])
+        rows.append(f"<tr><td>{_e(check.get('name'))}</td>{cells}</tr>")
+    if budget.get("stable"):
+        said = (f"stable: every check's status is the same at ½, ¾ and all of the budget {_e(budget.get('budget'))} "
+                f"(start {_e(budget.get('start'))}, cap {_e(budget.get('cap'))})")
+    else:
+        said = (f"<b>still moving at the cap</b> {_e(budget.get('cap'))} ({_e(', '.join(budget.get('moving') or []))})"
+                f"; the next rung would cost ≈ {_e(budget.get('next_cost_s'))} CPU-s")
+    return (f'<p class="meta"><b>along the budget:</b> {said}</p>'
+            f'<table class="strip">{head}{"".join(rows)}</table>')
+
+
+def _effect_short(effect: Any) -> str:
+    if not isinstance(effect, dict) or effect.get("estimate") is None:
+        return ""
+    text = _fmt_num(effect.get("estimate"))
+    if effect.get("low") is not None and effect.get("high") is not None:
+        text += f" [{_fmt_num(effect.get('low'))}, {_fmt_num(effect.get('high'))}]"
+    return text
 
 
 def _gates_html(checks: list[dict]) -> str:

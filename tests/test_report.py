@@ -499,3 +499,20 @@ def test_variant_shows_its_budget_gates_and_the_seeds_that_would_decide_it():
     assert "NOT met: 4 hidden layers: loss converged \u2014 fell 12% over the last 20% of 2000 steps" in text
     assert "met: 1 hidden layer: loss converged" in text
     assert "final train accuracy (min over seeds): 23" in text
+
+
+def test_the_answer_along_the_budget_is_drawn_as_a_strip():
+    from harness import budget as hb
+    from harness.record import Record
+
+    def file_checks(b, rec):  # reaches 1 from budget 90 on: moves along 100's rung, stable along 200's
+        rec.check("value reaches 1", b / 90, ">=", 1.0)
+    rec = Record("random_labels", variant="fits-000")
+    hb.file_until_stable(rec, file_checks, start=100, cap=200, step=10)
+    page = render_html(make_results([make_record(budget=rec.budget_trace.as_dict())]))
+    assert "along the budget:" in page and 'class="strip"' in page
+    assert all(f'<th class="num">{b}</th>' in page for b in (50, 80, 100, 150, 200))
+    assert "stable: every check" in page and "still moving" not in page
+    moving = dict(rec.budget_trace.as_dict(), stable=False, moving=["value reaches 1"], next_cost_s=12.5)
+    page = render_html(make_results([make_record(budget=moving)]))
+    assert "still moving at the cap" in page and "≈ 12.5 CPU-s" in page

@@ -14,6 +14,10 @@ from pathlib import Path
 from harness.results import Results, ResultsError, atomic_write, read_results
 from .page import render_html, valid_base64
 
+# Where a claims run writes its page, results and figures by default, relative to the repository root:
+# under build/, which git ignores, so that running the claims never changes the source tree.
+REPORT_DIR = Path("build") / "claims-report"
+
 FIGURES_DIR = "figures"
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 

@@ -18,9 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import REPORT_DIR
 from harness.results import ClaimResult, Results, Session, read_results, read_session, to_json
-from .files import read_figures, read_results_file, write_report
+from .files import REPORT_DIR, read_figures, read_results_file, write_report
 from .page import count_line, verdict_counts
 
 __all__ = ["merge", "merge_results", "main"]

@@ -104,3 +104,10 @@ def test_an_unmet_gate_of_the_claims_own_words_grows_the_budget():
     checks, _, trace = hb.until_stable(file_checks, start=100, cap=800, step=10)
     # 400 is not enough: its half (200) was not yet trained, so the answer moved along it
     assert trace.budget == 800 and trace.stable and checks[0].status == "supports"
+
+
+def test_a_smoke_run_files_its_checks_once_at_the_start_budget():
+    file_checks, calls = claim_with(lambda b: 2.0)
+    record = Record("c", smoke=True)
+    assert hb.file_until_stable(record, file_checks, start=100, cap=800, step=10) == "runs at 100"
+    assert calls == [100] and len(record.checks) == 1 and record.budget_trace is None

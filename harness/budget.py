@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from harness.record import Record
+from harness.train import Runs
 from harness.verdict import Check, DesignError, Gate, decide
 
 FRACTIONS = (0.5, 0.75, 1.0)  # where a budget's answer is read: half, three quarters and all of it
@@ -44,7 +45,7 @@ class Trace:
     cap: int
     moving: tuple[str, ...]                # checks whose status differs between the last rung's points, or
                                            # that wait on a gate of the claim's words there
-    next_cost_s: float | None              # CPU-s the next rung would take (cap reached, answer moving)
+    next_cost_s: float | None              # seconds the next rung would train (cap reached, answer moving)
 
     @property
     def stable(self) -> bool:
@@ -56,6 +57,17 @@ class Trace:
                 "checks": [{"name": name, "along": [{"budget": p.budget, "status": p.statuses[i],
                                                      "effect": p.effects[i]} for p in self.points]}
                            for i, name in enumerate(self.names)]}
+
+
+def training_seconds(value: Any) -> float:
+    """The training time recorded with every Runs in `value` (a Runs, or dicts / lists / tuples of them)."""
+    if isinstance(value, Runs):
+        return float(sum(value.seconds))
+    if isinstance(value, dict):
+        return sum(training_seconds(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(training_seconds(v) for v in value)
+    return 0.0
 
 
 def rung(budget: int, step: int, fractions: tuple[float, ...] = FRACTIONS) -> list[int]:
@@ -109,9 +121,12 @@ def until_stable(file_checks: Callable[[int, Record], Any], start: int, cap: int
     checks, returned, _ = seen[budget]
     next_cost = None
     if moving:
-        trained = max(seen)
-        per_unit = sum(spent for _, _, spent in seen.values()) / trained
         next_budget = budget * GROWTH
+        # the runs' own training time to this budget (recorded with them, so right when another variant trained
+        # them and they came from the cache here); else this process's time for the points read here
+        trained_s = training_seconds(returned)
+        per_unit = (trained_s / budget if trained_s > 0
+                    else sum(spent for _, _, spent in seen.values()) / max(seen))
         next_cost = round(per_unit * (next_budget - budget), 1)
         for c in checks:
             if c.name in moving:
@@ -119,7 +134,7 @@ def until_stable(file_checks: Callable[[int, Record], Any], start: int, cap: int
                 c.requires = c.requires + (Gate(f"budget {budget}", False,
                                                 f"the cap is reached and the answer still moves or waits on its "
                                                 f"gate ({along}); the next rung, "
-                                                f"{next_budget}, would cost ≈ {next_cost:g} CPU-s here"),)
+                                                f"{next_budget}, would cost ≈ {next_cost:g} s of training here"),)
     trace = Trace(names[0], tuple(Point(b, tuple(c.status for c in seen[b][0]),
                                         tuple(c.evidence.effect.as_dict() if c.evidence.effect else None
                                               for c in seen[b][0]), round(seen[b][2], 3))

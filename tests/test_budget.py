@@ -55,7 +55,7 @@ def test_the_cap_gate_names_the_cap_and_the_next_rung():
     checks, _, trace = hb.until_stable(file_checks, start=100, cap=400, step=10, clock=clock)
     assert trace.moving == ("value reaches 1",) and trace.budget == 400
     gate = checks[0].requires[-1]
-    assert not gate.met and "the cap is reached" in gate.detail and "800" in gate.detail and "CPU-s" in gate.detail
+    assert not gate.met and "the cap is reached" in gate.detail and "800" in gate.detail and "s of training" in gate.detail
     assert trace.next_cost_s == pytest.approx(2.0 * len(trace.points) / 400 * 400)
     assert decide(checks).verdict == "inconclusive" and checks[0].status == "budget"
 
@@ -111,3 +111,19 @@ def test_a_smoke_run_files_its_checks_once_at_the_start_budget():
     record = Record("c", smoke=True)
     assert hb.file_until_stable(record, file_checks, start=100, cap=800, step=10) == "runs at 100"
     assert calls == [100] and len(record.checks) == 1 and record.budget_trace is None
+
+
+def test_the_next_rungs_cost_comes_from_the_runs_own_training_time():
+    # runs served from the cache cost nothing here; the time recorded with them says what training costs
+    import numpy as np
+    from harness.train import Runs
+
+    def file_checks(b, record):
+        record.check("value reaches 1", 2.0 if b in FLIPPING else 0.5, ">=", 1.0)
+        return {"deep": Runs.__new__(Runs)}
+    def with_seconds(b, record):
+        runs = file_checks(b, record)
+        runs["deep"].seconds = np.full(4, b / 100.0)  # 4 members, 1 s of training per 100 epochs in all
+        return runs
+    _, _, trace = hb.until_stable(with_seconds, start=100, cap=400, step=10, clock=lambda: 0.0)
+    assert trace.next_cost_s == pytest.approx(4 * 4.0)  # 16 s trained to 400: another 400 epochs cost 16 s

@@ -515,4 +515,4 @@ def test_the_answer_along_the_budget_is_drawn_as_a_strip():
     assert "stable: every check" in page and "still moving" not in page
     moving = dict(rec.budget_trace.as_dict(), stable=False, moving=["value reaches 1"], next_cost_s=12.5)
     page = render_html(make_results([make_record(budget=moving)]))
-    assert "still moving at the cap" in page and "≈ 12.5 CPU-s" in page
+    assert "still moving at the cap" in page and "≈ 12.5 s of training" in page

@@ -6,8 +6,8 @@ Keskar et al.'s opposite (large-batch minima are sharper) with their ε-sharpnes
 regime) and at fixed optimizer steps (an extension). The sweeps are C10's (claims/batch_size_sweeps.py: identical
 configs train once; a longer budget resumes a shorter one). Each variant's answer is read along its sweep's budget
 (harness.budget: ½, ¾ and all of it, growing to the sweep's cap while it moves); Keskar et al.'s sentence is about
-minima, so every model must fit its training set (batch_size_sweeps.sweep_gates). The trend is a pure function of the measured
-array (`sharpness_evidence`), tested in tests/test_counterexamples_generalization_c9_c11.py.
+minima, so every model must fit its training set (batch_size_sweeps.sweep_gates). The trend is a pure function of
+the measured array (`sharpness_evidence`), tested in tests/test_counterexamples_generalization_c9_c11.py.
 """
 from __future__ import annotations
 
@@ -60,10 +60,10 @@ VARIANTS = variants(
             cpu=Sharpness(FIXED_EPOCHS_CPU, "epsilon", "greater", trained_models=True),
             full=Sharpness(FIXED_EPOCHS_FULL, "epsilon", "greater", trained_models=True),
             deviations_cpu=[SWEEP_CPU + " (Keskar et al.: small batch 256 vs large ~10% of the data, larger networks on "
-                            "full datasets)", "50 epochs at every batch size, grown up to 200 until every model is trained (the "
-                            "paper's budget is not in CLAIMS.md)",
+                            "full datasets)", f"50 epochs at every batch size, grown up to {FIXED_EPOCHS_CPU.cap} "
+                            "until every model is trained (the paper's budget is not in CLAIMS.md)",
                             "ε = 1e-3 with 10 projected ascent steps (Keskar et al.: L-BFGS-B)"],
-            deviations_full=[SWEEP_FULL, "20 epochs, grown up to 200 until every model is trained",
+            deviations_full=[SWEEP_FULL, f"20 epochs, grown up to {FIXED_EPOCHS_FULL.cap} until every model is trained",
                              "ε = 1e-3, 10 ascent steps"]),
     Variant("sharper-keskar2017-fixed_steps", EXTENSION, quotes=[Q_KESKAR],
             statement="Large-batch minima are sharper (ε-sharpness)", sources=["Keskar et al. 2017", "contrary: 004"],

@@ -16,7 +16,7 @@ from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIT_SWEEP_FULL, FIXED_EPOCH
                                       FIXED_STEPS_CPU, FIXED_STEPS_FULL, REPORT_STEPS, BatchSweep, batch_config,
                                       sweep_gates)
 from claims.test_c09_interpolation import ALPHAS, EQUAL_ACC, LINE_FINDINGS, STABLE, line_checks
-from claims.test_c10_sensitivity import relation_evidence
+from claims.test_c10_sensitivity import APPROACHES_ZERO, relation_evidence
 from claims.test_c11_sharpness import sharpness_evidence
 from claims.training_gates import trained_gate
 from harness import metrics
@@ -128,6 +128,15 @@ def test_sensitivity_relation_holds_one_way_and_is_refuted_the_other(relation, t
     finals = {"test_acc": sweep_values(0.0), "test_loss": sweep_values(0.0)}
     assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(truth), finals))]) == "holds"
     assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(false), finals))]) == "refuted"
+
+
+@pytest.mark.parametrize("largest_over_smallest, expected", [
+    (0.05, "holds"), (0.3, "inconclusive"), (0.7, "refuted"), (1.5, "refuted")])
+def test_002_sensitivity_approaching_zero(largest_over_smallest, expected):
+    # falling in every case but the last; "approaching 0" needs the largest batch near zero, not just lower
+    sensitivity = np.geomspace(1.0, largest_over_smallest, len(BATCHES))[:, None] * (1 + 0.01 * RNG.random((1, 4)))
+    finals = {"test_acc": sweep_values(0.0), "test_loss": sweep_values(0.0)}
+    assert verdict([("z", relation_evidence(APPROACHES_ZERO, BATCHES, sensitivity, finals))]) == expected
 
 
 def test_accuracy_falls_loss_rises_and_sensitivity_tracking_error_can_fail():

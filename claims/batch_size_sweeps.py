@@ -68,7 +68,8 @@ BATCH_SIZES_CPU = (32, 64, 128, 256, 512, 1024)  # 8 … 26% of the 4000 images 
 # read its answers along the budget (harness.budget); caps are set by cost: with every sweep at its cap, C10 + C11 must
 # cost at most 150 CPU-s cold here. Fixed epochs: cap 100 epochs. A first cap of 200 cost 202 CPU-s for C10 + C11 in
 # the pilot (seed base 10000: the sweep from 100 to 200 epochs alone took 59 CPU-s), so 200 is not affordable; the
-# reports ran 5 (003, of 60,000 images) and 200 epochs (002). Fixed steps: cap 1000 steps = its start: the next rung
+# reports ran 5 (003, of 60,000 images) and 200 epochs (002); at cap 100 the same pilot cost 128 CPU-s cold (004's
+# sweep stopped at 400 of its 800: ≈ 10 CPU-s more at its cap). Fixed steps: cap 1000 steps = its start: the next rung
 # (2000 steps, ≈ 28 CPU-s more) does not fit beside the fixed-epochs cap. In the first pilot batch 32 reached train
 # accuracy 0.95 at 1000 steps (0.99 needs ≈ 4000 steps).
 # Seeds by power: pilot Spearman rho over 6 batch sizes × 4 seeds: sensitivity -0.94, test accuracy -0.65, Keskar

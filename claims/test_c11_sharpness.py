@@ -4,8 +4,10 @@ HW1-3 Bonus; Keskar et al. 2017).
 Variants: 004's sentence (a larger batch gives a smaller sharpness) with 004's own measure on 004's function fitting;
 Keskar et al.'s opposite (large-batch minima are sharper) with their ε-sharpness on MNIST, at fixed epochs (their
 regime) and at fixed optimizer steps (an extension). The sweeps are C10's (claims/batch_size_sweeps.py: identical
-configs train once); every check requires the sweep's budget gate. The trend is a pure function of the measured
-array (`sharpness_evidence`), tested in tests/test_counterexamples_generalization_c9_c11.py.
+configs train once; a longer budget resumes a shorter one). Each variant's answer is read along its sweep's budget
+(harness.budget: ½, ¾ and all of it, growing to the sweep's cap while it moves); Keskar et al.'s sentence is about
+minima, so every model must fit its training set (batch_size_sweeps.sweep_gates). The trend is a pure function of
+the measured array (`sharpness_evidence`), tested in tests/test_counterexamples_generalization_c9_c11.py.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import numpy as np
 
 from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIT_SWEEP_CPU_TEXT, FIT_SWEEP_FULL, FIT_SWEEP_FULL_TEXT,
                                       FIXED_EPOCHS_CPU, FIXED_EPOCHS_FULL, FIXED_STEPS_CPU, FIXED_STEPS_FULL, SWEEP_CPU,
-                                      SWEEP_FULL, BatchSweep, batch_sweep_gate, measure_members, train_sweep)
+                                      SWEEP_FULL, BatchSweep, measure_members, steps_note, sweep_gates, train_sweep)
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
 from harness import figures, metrics, stats
+from harness.budget import file_until_stable
 
 # --- the reports' words ----------------------------------------------------------------------------------------
 Q004_SHARP = Quote("004", "HW1-3 Bonus (sharpness)", "在 batch size 較大的 sharpness 比較小(跟 Paper 結果相反@@)")
@@ -41,6 +44,8 @@ class Sharpness:
     sweep: BatchSweep            # claims/batch_size_sweeps.py: the sweeps, their pilots and seeds
     measure: str                 # "noise" (004's) or "epsilon" (Keskar et al. 2017's)
     sign: str                    # of the rank correlation with batch size: "less" = larger batch, less sharp
+    trained_models: bool = False  # the sentence is about minima (Keskar et al.): every model must fit its training
+                                  # set (batch_size_sweeps.sweep_gates)
 
 
 VARIANTS = variants(
@@ -52,18 +57,23 @@ VARIANTS = variants(
             deviations_full=[FIT_SWEEP_FULL_TEXT, "σ = 5% of the parameter RMS, 20 draws"]),
     Variant("sharper-keskar2017-fixed_epochs", SCALED, quotes=[Q_KESKAR],
             statement="Large-batch minima are sharper (ε-sharpness)", sources=["Keskar et al. 2017", "contrary: 004"],
-            cpu=Sharpness(FIXED_EPOCHS_CPU, "epsilon", "greater"), full=Sharpness(FIXED_EPOCHS_FULL, "epsilon", "greater"),
+            cpu=Sharpness(FIXED_EPOCHS_CPU, "epsilon", "greater", trained_models=True),
+            full=Sharpness(FIXED_EPOCHS_FULL, "epsilon", "greater", trained_models=True),
             deviations_cpu=[SWEEP_CPU + " (Keskar et al.: small batch 256 vs large ~10% of the data, larger networks on "
-                            "full datasets)", "50 epochs at every batch size (the paper's budget is not in CLAIMS.md)",
+                            "full datasets)", f"50 epochs at every batch size, grown up to {FIXED_EPOCHS_CPU.cap} "
+                            "until every model is trained (the paper's budget is not in CLAIMS.md)",
                             "ε = 1e-3 with 10 projected ascent steps (Keskar et al.: L-BFGS-B)"],
-            deviations_full=[SWEEP_FULL, "20 epochs", "ε = 1e-3, 10 ascent steps"]),
+            deviations_full=[SWEEP_FULL, f"20 epochs, grown up to {FIXED_EPOCHS_FULL.cap} until every model is trained",
+                             "ε = 1e-3, 10 ascent steps"]),
     Variant("sharper-keskar2017-fixed_steps", EXTENSION, quotes=[Q_KESKAR],
             statement="Large-batch minima are sharper (ε-sharpness)", sources=["Keskar et al. 2017", "contrary: 004"],
-            cpu=Sharpness(FIXED_STEPS_CPU, "epsilon", "greater"), full=Sharpness(FIXED_STEPS_FULL, "epsilon", "greater"),
+            cpu=Sharpness(FIXED_STEPS_CPU, "epsilon", "greater", trained_models=True),
+            full=Sharpness(FIXED_STEPS_FULL, "epsilon", "greater", trained_models=True),
             deviations_cpu=[SWEEP_CPU, "1000 optimizer steps at every batch size", "ε = 1e-3, 10 ascent steps"],
-            deviations_full=[SWEEP_FULL, "10000 optimizer steps at every batch size", "ε = 1e-3, 10 ascent steps"],
-            condition="fixed optimizer steps (1000 per batch size, cpu; 10000, full) instead of equal epochs per "
-                      "batch size, the regime of the papers and reports"),
+            deviations_full=[SWEEP_FULL, "10000 optimizer steps at every batch size, read up to 40000",
+                             "ε = 1e-3, 10 ascent steps"],
+            condition="fixed optimizer steps (1000 per batch size, cpu; 10000 up to 40000, full) instead of equal "
+                      "epochs per batch size, the regime of the papers and reports"),
 )
 
 
@@ -81,14 +91,23 @@ def test_sharpness(settings, profile, runner, record):
     record.setting(s, dataset=s.sweep.task.name if s.sweep.task else profile.mnist, measure=MEASURES[s.measure],
                    noise_relative_sigma=NOISE_RELATIVE_SIGMA, noise_samples=NOISE_SAMPLES, epsilon=EPSILON,
                    ascent_steps=ASCENT_STEPS, loss="mean loss on the whole training split")
-    runs, seeds = train_sweep(s.sweep, profile, runner, record)
-    split = runner.split(runs[0].config, seeds)
+    sweep, seeds = s.sweep, record.seeds(s.sweep.seeds)
     fn, args = ((metrics.relative_noise_sharpness, (NOISE_RELATIVE_SIGMA, NOISE_SAMPLES, seed_base)) if s.measure == "noise"
                 else (metrics.epsilon_sharpness, (EPSILON, ASCENT_STEPS)))
-    sharpness = np.stack([measure_members(runner, fn, r, split, ("x_train", "y_train"), *args) for r in runs])  # (batch sizes, seeds)
-    record.figure(figures.sharpness_vs_batch_size(s.sweep.batch_sizes, {MEASURES[s.measure]: sharpness},
-                                                  title=f"fixed {s.sweep.regime} ({s.sweep.budget}), {len(seeds)} seeds"))
+    name = f"{MEASURES[s.measure]} {'falls' if s.sign == 'less' else 'rises'} with batch size"
 
-    record.check(f"{MEASURES[s.measure]} {'falls' if s.sign == 'less' else 'rises'} with batch size",
-                 sharpness_evidence(s.sweep.batch_sizes, sharpness, s.sign), requires=(batch_sweep_gate(s.sweep, runs),))
+    def file_checks(budget, point):
+        """Train (or resume) the sweep to `budget`, measure, and file the check on `point`."""
+        runs = train_sweep(sweep, budget, profile, runner, seeds)
+        split = runner.split(runs[0].config, seeds)
+        sharpness = np.stack([measure_members(runner, fn, r, split, ("x_train", "y_train"), *args) for r in runs])
+        point.check(name, sharpness_evidence(sweep.batch_sizes, sharpness, s.sign),  # sharpness: (batch sizes, seeds)
+                    requires=sweep_gates(sweep, runs, budget, s.trained_models))
+        return budget, sharpness, [np.median(r.train_acc[:, -1]) for r in runs]
+
+    budget, sharpness, train_acc = file_until_stable(record, file_checks, sweep.budget, sweep.cap, sweep.step)
+    record.note(steps_note(sweep, budget))
+    record.figure(figures.sharpness_vs_batch_size(sweep.batch_sizes, {MEASURES[s.measure]: sharpness},
+                                                  title=f"fixed {sweep.regime} ({budget}), {len(seeds)} seeds"))
     record.note(f"median {MEASURES[s.measure]} per batch size: {np.round(np.median(sharpness, axis=1), 4).tolist()}")
+    record.note(f"median final train accuracy (NaN: regression) per batch size: {np.round(train_acc, 4).tolist()}")

@@ -6,17 +6,21 @@ gives on a line), a barrier, identical ends (θ₁ = θ₂). Sweeps are syntheti
 reports' own measures run on tiny linear models whose values are known in closed form."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
-from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIXED_EPOCHS_CPU, FIXED_STEPS_CPU, REPORT_STEPS, BatchSweep,
-                                      batch_sweep_gate)
+from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIT_SWEEP_FULL, FIXED_EPOCHS_CPU, FIXED_EPOCHS_FULL,
+                                      FIXED_STEPS_CPU, FIXED_STEPS_FULL, REPORT_STEPS, BatchSweep, batch_config,
+                                      sweep_gates)
 from claims.test_c09_interpolation import ALPHAS, EQUAL_ACC, LINE_FINDINGS, STABLE, line_checks
-from claims.test_c10_sensitivity import relation_evidence
+from claims.test_c10_sensitivity import APPROACHES_ZERO, relation_evidence
 from claims.test_c11_sharpness import sharpness_evidence
 from claims.training_gates import trained_gate
 from harness import metrics
+from harness.budget import rung
 from harness.models import MLPSpec
 from harness.train import FunctionTask, TrainConfig
 from harness.verdict import Check, decide
@@ -126,6 +130,15 @@ def test_sensitivity_relation_holds_one_way_and_is_refuted_the_other(relation, t
     assert verdict([(relation, relation_evidence(relation, BATCHES, sweep_values(false), finals))]) == "refuted"
 
 
+@pytest.mark.parametrize("largest_over_smallest, expected", [
+    (0.05, "holds"), (0.3, "inconclusive"), (0.7, "refuted"), (1.5, "refuted")])
+def test_002_sensitivity_approaching_zero(largest_over_smallest, expected):
+    # falling in every case but the last; "approaching 0" needs the largest batch near zero, not just lower
+    sensitivity = np.geomspace(1.0, largest_over_smallest, len(BATCHES))[:, None] * (1 + 0.01 * RNG.random((1, 4)))
+    finals = {"test_acc": sweep_values(0.0), "test_loss": sweep_values(0.0)}
+    assert verdict([("z", relation_evidence(APPROACHES_ZERO, BATCHES, sensitivity, finals))]) == expected
+
+
 def test_accuracy_falls_loss_rises_and_sensitivity_tracking_error_can_fail():
     sens = sweep_values(0.0)
     rising_acc = np.clip(0.8 + sweep_values(0.02) - 1, 0, 1)
@@ -155,19 +168,36 @@ class _Runs:
 
 
 def test_sweep_gates():
-    assert batch_sweep_gate(FIXED_EPOCHS_CPU, []).met, "the cpu sweep gives its largest batch the reports' step count"
-    short = BatchSweep(FIXED_EPOCHS_CPU.model, (32, 4000), "epochs", 40, 1e-3, 4, 4000)  # 40 steps at batch 4000
-    assert short.steps(4000) < REPORT_STEPS and not batch_sweep_gate(short, []).met
-    trained = [_Runs([0.995, 1.0]) for _ in FIXED_STEPS_CPU.batch_sizes]
-    assert batch_sweep_gate(FIXED_STEPS_CPU, trained).met
-    assert not batch_sweep_gate(FIXED_STEPS_CPU, trained[:-1] + [_Runs([0.95, 1.0])]).met
-    fit = FIT_SWEEP_CPU
-    flat = [_Runs(train_loss=[np.r_[1.0, np.full(10, 0.1)]] * 2) for _ in fit.batch_sizes]
-    assert batch_sweep_gate(fit, flat).met
-    still_falling = flat[:-1] + [_Runs(train_loss=[np.geomspace(1.0, 0.01, 11)] * 2)]  # the largest batch still falling
-    assert not batch_sweep_gate(fit, still_falling).met
+    epochs, steps, fit = FIXED_EPOCHS_CPU, FIXED_STEPS_CPU, FIT_SWEEP_CPU
+    assert sweep_gates(epochs, [], epochs.budget, False)[0].met, "the cpu sweep gives its largest batch the reports' steps"
+    short = BatchSweep(epochs.model, (32, 4000), "epochs", 40, 40, 1e-3, 4, 4000)  # 40 steps at batch 4000
+    assert short.steps(4000) < REPORT_STEPS and not sweep_gates(short, [], short.budget, False)[0].met
+    assert not sweep_gates(epochs, [], epochs.budget // 2, False)[0].met, "half the start budget leaves the regime"
+    trained = [_Runs([0.995, 1.0]) for _ in steps.batch_sizes]
+    undertrained = trained[:-1] + [_Runs([0.95, 1.0])]  # the largest batch: 0.95, as at 50 epochs
+    for sweep in (epochs, steps):
+        assert [g.met for g in sweep_gates(sweep, trained, sweep.budget, True)] == [True]
+        # the counter-example: the step count is met by arithmetic, but a sentence about trained models is not
+        assert [g.met for g in sweep_gates(sweep, undertrained, sweep.budget, True)] == [False]
+    # fixed steps and 004's function fitting have no gate of their sentences' words: harness.budget decides
+    assert sweep_gates(steps, undertrained, steps.budget, False) == () and sweep_gates(fit, [], fit.budget, False) == ()
     checks = [("g", relation_evidence("sensitivity falls", BATCHES, sweep_values(-0.1), {"test_acc": sweep_values(0), "test_loss": sweep_values(0)}))]
-    assert verdict(checks, requires=(batch_sweep_gate(short, []),)) == "inconclusive"
+    assert verdict(checks, requires=sweep_gates(short, [], short.budget, False)) == "inconclusive"
+    assert verdict(checks, requires=sweep_gates(epochs, undertrained, epochs.budget, True)) == "inconclusive"
+
+
+def test_sweep_budgets_resume_and_sit_on_their_grid():
+    for sweep in (FIXED_EPOCHS_CPU, FIXED_STEPS_CPU, FIT_SWEEP_CPU, FIXED_EPOCHS_FULL, FIXED_STEPS_FULL, FIT_SWEEP_FULL):
+        points = rung(sweep.budget, sweep.step)  # raises unless the start is on the grid
+        assert sweep.cap >= sweep.budget and sweep.cap % sweep.step == 0
+        for b in sweep.batch_sizes:  # configs at two budgets differ in epochs only: the longer resumes the shorter
+            short, long = (batch_config(sweep.model, None, b, sweep.lr, sweep.epochs(b, p), sweep.record_every(b))
+                           for p in (points[0], sweep.cap))
+            assert 1 <= short.epochs <= long.epochs and replace(short, epochs=long.epochs) == long
+    with pytest.raises(ValueError, match="multiple of its budget grid"):
+        BatchSweep(FIXED_EPOCHS_CPU.model, (32,), "epochs", 50, 52, 1e-3, 4, 4000)
+    with pytest.raises(ValueError, match="below its start"):
+        BatchSweep(FIXED_EPOCHS_CPU.model, (32,), "epochs", 50, 25, 1e-3, 4, 4000)
 
 
 # --- the reports' own measures, on models whose values are known --------------------------------------------------

@@ -504,7 +504,7 @@ def _budget_html(budget: Any) -> str:
                 f"(start {_e(budget.get('start'))}, cap {_e(budget.get('cap'))})")
     else:
         said = (f"<b>still moving at the cap</b> {_e(budget.get('cap'))} ({_e(', '.join(budget.get('moving') or []))})"
-                f"; the next rung would cost ≈ {_e(budget.get("next_cost_s"))} s of training")
+                f"; the next rung would cost ≈ {_e(budget.get('next_cost_s'))} s of training")
     return (f'<p class="meta"><b>along the budget:</b> {said}</p>'
             f'<table class="strip">{head}{"".join(rows)}</table>')
 

@@ -60,10 +60,11 @@ class RandomLabels:
 DNN_000 = MLPSpec(784, (20, 20, 20), 10)                      # 000's 16,750-parameter DNN: 3 hidden layers of 20
 DNN_003 = MLPSpec(784, (500,), 10)                            # 003's 397,510-parameter DNN (002's stand-in)
 CNN_001 = CNNSpec(channels=(16, 32), dense=(50,), kernel=5, padding="valid")  # 001's CNN: conv 16, 32, k5, pool, dense 50
-CAP_CNN_001 = 100  # cost: two doublings of 25 epochs, ≈ 60 CPU-s at 2 seeds (001's unstated 300 would be ≈ 180)
+CAP_CNN_001 = 50  # cost: one doubling of 25 epochs, ≈ 30 CPU-s at 2 seeds (pilot, seed base 10000); 100 epochs cost
+                  # ≈ 60 and still leave 001's "cannot fit" waiting on its gate (the loss fell 38% over the last 20%)
 FITS = "A network fits random labels: train accuracy near 100%, test accuracy at chance, test loss rises"
 CNN_001_FEATURES = "unpadded convolutions leave 32×4×4 = 512 features where 001's dense layer takes 32×5×5 = 800"
-CNN_001_CPU = "unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 100 while the answer moves)"
+CNN_001_CPU = "unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 50 while the answer moves)"
 CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 images, batch 100, lr 1e-3, 300 epochs")
 
 # Budgets: start = today's epochs; cap per profile, each with what sets it (fixed before any verdict seed). Pilots
@@ -73,7 +74,10 @@ CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 image
 #   test accuracy 0.095, 0.115 (sd 0.014); ~13 CPU-s per seed.
 # - 001's CNN, 4000 images, batch 50 (2 seeds): train accuracy 0.36 and 0.51 at epoch 25, 0.60 and 0.91 at epoch 60,
 #   still rising; the test loss 15% above its minimum at epoch 25, 19% and 34% at 30. Fitting would take >= ~150
-#   epochs, more than the cpu profile's share affords (cap 100).
+#   epochs, more than the cpu profile's share affords.
+# Pilot of these budgets (seed base 10000; every variant of C7–C9 at its cap ≈ 316 CPU-s here): fits-000 fits from
+# epoch 200 (stable at 500, 8 CPU-s); 002's fit is 'against' at epoch 50 and holds from 80 (200 epochs: 101 CPU-s);
+# 001's CNN 30 CPU-s to 50 epochs, its test loss climbing from epoch 20.
 # Seeds by power (TOST, margin CHANCE_MARGIN, alpha 0.05 after Holm over 002's 3 checks): n >= sd²(z + z_0.90)² /
 # (margin − |mean − 0.1|)² + 1 (stats.seeds_needed); 002's setting sd 0.0060 over 6, 0.0067 over 5 (p = 0.002) → 3:
 # 5 seeds. 001's checks are per-seed thresholds (no power calculation): 2 seeds.
@@ -96,13 +100,14 @@ VARIANTS = variants(
                       "accuracy near 1) and is poor (at chance) on validation data", sources=["002"],
             cpu=RandomLabels(checks=("fits", "train loss near 0", "test at chance"), model=DNN_003, n_train=4000,
                              batch_size=128, epochs=100,
-                             cap=200,  # cost: ≈ 90 CPU-s at the cap (002's 500 epochs: ≈ 220)
+                             cap=100,  # cost: ≈ 50 CPU-s; 200 cost ≈ 100 (pilot, seed base 10000), beyond the
+                                       # cpu profile's share with C8's and C9's caps (002's 500 epochs: ≈ 250)
                              lr=1e-3, seeds=5, record_every=10),
             full=RandomLabels(checks=("fits", "train loss near 0", "test at chance"), model=DNN_003, n_train=5000,
                               batch_size=128, epochs=500, cap=500,  # 002's own 500 epochs
                               lr=1e-4, seeds=5, n_test=10000, record_every=25),
             deviations_cpu=["4000 images (the whole offline split) instead of 5000",
-                            "100 epochs, up to 200 while the answer moves, instead of 500",
+                            "100 epochs instead of 500",
                             "Adam lr 1e-3 instead of 1e-4", "unstated: 003's 784-500-10 DNN (002 names no model)",
                             "'相當差' (quite poor) read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)",
                             "5 seeds"],
@@ -123,9 +128,9 @@ VARIANTS = variants(
             full=RandomLabels(checks=("cannot fit",), model=CNN_001, n_train=60000, batch_size=100, epochs=300,
                               cap=300, lr=1e-3, seeds=5, n_test=10000, record_every=10),
             deviations_cpu=[CNN_001_FEATURES, CNN_001_CPU, "2 seeds",
-                            "budget: the cap of 100 epochs may not reach the gate (pilot, seed base 10000: train "
-                            "accuracy 0.36 and 0.51 at epoch 25, 0.60 and 0.91 at epoch 60, still rising): deciding "
-                            "needs >= ~150 epochs, above the cpu profile's share"],
+                            "budget: the cap of 50 epochs does not reach the gate (pilot, seed base 10000: the loss "
+                            "still fell 38% over the last 20% of 100 epochs): deciding needs >= ~150 epochs, above the "
+                            "cpu profile's share"],
             deviations_full=CNN_001_FULL,
             misattributed="001's 'cannot fit' follows from curves whose training loss keeps falling while the test loss "
                           "climbs (which 001 calls over-fitting); the variant reads it literally: train accuracy stays "

@@ -119,12 +119,14 @@ MLP_FOR_004 = tuple(MLPSpec(784, (d,) * 4, 10) for d in (24, 32, 40, 48, 64, 96,
 # (stats.seeds_needed: rho 0.55 needs 32 points, 0.6 needs 27; 000's pilot test-accuracy trend is far stronger).
 # 004: 5 seeds, the most the cpu share allows (~28 CPU-s; ~8 would give the difference test 80% power).
 # Budgets (start = today's epochs; cap per profile, each with what sets it; fixed before any verdict seed):
-SWEEP_000_CPU = ParamSweep(MLP_000, n_train=4000, epochs=40, cap=80, record_every=4,  # cap: cost (+22 CPU-s); 000's
-                           lr=3e-3, batch_size=200, seeds=3)                          # 100 epochs are on 55,000 images
+# Pilot (seed base 10000): 000's sweep 31 CPU-s to 40 epochs (a doubling ≈ 31 more), 002's 14, 003's 10 to 80 epochs
+# and 21 to 160, 004's 25 to 40; with C7 and C9 at their caps, only the caps below fit the cpu profile's share.
+SWEEP_000_CPU = ParamSweep(MLP_000, n_train=4000, epochs=40, cap=40, record_every=4,  # cap: cost (000's 100 epochs
+                           lr=3e-3, batch_size=200, seeds=3)                          # are on 55,000 images)
 SWEEP_002_CPU = ParamSweep(MLP_FOR_002, n_train=2000, epochs=50, cap=50, record_every=5,  # cap: 002's own 50 epochs
                            lr=1e-4, batch_size=128, seeds=3)
-SWEEP_003_CPU = ParamSweep(MLP_FOR_003, n_train=1000, epochs=80, cap=160, record_every=8,  # cap: cost (+8 CPU-s);
-                           lr=1e-3, batch_size=32, seeds=3)                               # 003's 20 epochs are on 60,000
+SWEEP_003_CPU = ParamSweep(MLP_FOR_003, n_train=1000, epochs=80, cap=80, record_every=8,  # cap: cost (003's 20
+                           lr=1e-3, batch_size=32, seeds=3)                               # epochs are on 60,000)
 SWEEP_004_CPU = ParamSweep(MLP_FOR_004, n_train=500, epochs=40, cap=50, record_every=5,  # cap: 004's own 50 epochs
                            lr=1e-3, batch_size=32, seeds=5)
 # full: each report's own family and settings (003 and 004 gave no sample count: all of MNIST); start = cap = the
@@ -137,14 +139,14 @@ SWEEP_004_FULL = ParamSweep(CNN_004, n_train=None, epochs=50, cap=50, record_eve
 
 # How the cpu sweeps differ from the reports' (the variants' deviations)
 MNIST5K = "4000 training / 1000 test images of the offline 5000-image MNIST subset"
-PARAM_SWEEP_CPU = ("000's MLP family 784-w-w-w-10, w = 5…90 (4,045–87,940 parameters), " + MNIST5K + ", 40 epochs "
-                   "(up to 80 while the answer moves), Adam lr 3e-3, batch 200, 3 seeds")
+PARAM_SWEEP_CPU = ("000's MLP family 784-w-w-w-10, w = 5…90 (4,045–87,940 parameters), " + MNIST5K + ", 40 epochs, "
+                   "Adam lr 3e-3, batch 200, 3 seeds")
 PARAM_FOR_002_CPU = ("MLPs 784-w-10, w = 1…99 (805–78,715 parameters: 002's range) instead of 002's conv -> dense -> "
                      "output CNNs with 2…20 filters/units; 002's own 2000 images (drawn per seed from the offline split), "
                      "50 epochs, Adam lr 1e-4, batch 128; 3 seeds")
 PARAM_FOR_003_CPU = ("MLPs 784-d-d-10, d = 1…32 (807–26,506 parameters, 0.8–27 per image as 003's 39,760–1.59M on 60,000) "
                      "instead of 003's CNNs (2 conv k4 + 2 dense); 1000 images drawn per seed from the offline split, "
-                     "80 epochs (up to 160 while the answer moves), batch 32, Adam lr 1e-3 (003: 1e-4), no dropout (003: 0.25); 3 seeds")
+                     "80 epochs, batch 32, Adam lr 1e-3 (003: 1e-4), no dropout (003: 0.25); 3 seeds")
 PARAM_FOR_004_CPU = ("MLPs 784-d-d-d-d-10, d = 24…256 (20,890–400,906 parameters, 42–800 per image) instead of 004's CNNs "
                      "(4 conv 10/39/39/38 + 4 dense, up to 5M parameters on 60,000 images); 500 images drawn per seed, "
                      "40 epochs (up to 004's 50 while the answer moves), batch 32, Adam lr 1e-3 (004's); 5 seeds")

@@ -75,7 +75,7 @@ CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 image
 # - 001's CNN, 4000 images, batch 50 (2 seeds): train accuracy 0.36 and 0.51 at epoch 25, 0.60 and 0.91 at epoch 60,
 #   still rising; the test loss 15% above its minimum at epoch 25, 19% and 34% at 30. Fitting would take >= ~150
 #   epochs, more than the cpu profile's share affords.
-# Pilot of these budgets (seed base 10000; every variant of C7–C9 at its cap ≈ 316 CPU-s here): fits-000 fits from
+# Pilot of these budgets (seed base 10000, cold: C7 91, C8 74, C9 118 CPU-s here, 283 in all): fits-000 fits from
 # epoch 200 (stable at 500, 8 CPU-s); 002's fit is 'against' at epoch 50 and holds from 80 (200 epochs: 101 CPU-s);
 # 001's CNN 30 CPU-s to 50 epochs, its test loss climbing from epoch 20.
 # Seeds by power (TOST, margin CHANCE_MARGIN, alpha 0.05 after Holm over 002's 3 checks): n >= sd²(z + z_0.90)² /

@@ -88,7 +88,7 @@ EPOCHS_LINE_CPU = 225  # start: every end; batch 1024 at lr 1e-3 then takes 900 
 CAP_LINE_CPU = 450     # cost: one doubling, ≈ 30 CPU-s more for the three configs, and ≈ 10 CPU-s more for each pair
                        # of 003's retrained lines (the reports' 500 would not fit the cpu profile's share). Pilot (seed
                        # base 10000): at 225 epochs the ends' gate is unmet at the rung's ½ and ¾ points (100, 175), so
-                       # a variant decides at 450 at the earliest; C9 at its caps ≈ 140 CPU-s
+                       # a variant decides at 450 at the earliest; C9 cold, at these caps: 118 CPU-s
 EPOCHS_LINE_FULL = 500  # 000's and 002's epochs (003: 15): start and cap, the reports' own setting
 LINE_RECORD_EVERY = 25  # epochs between records: fixed, so that every budget of a line's ends shares one lineage
 MLP_LINE_CPU = MLPSpec(784, (32,), 10)   # cost: one hidden layer like 003's 784-500-10, narrower

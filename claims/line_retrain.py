@@ -68,7 +68,8 @@ def retrained_line_metrics(config: TrainConfig, theta_a: dict[str, torch.Tensor]
     if config.loss != "cross_entropy" or split.per_member:
         raise ValueError("003's retraining step is for a classifier on one shared split: the line's two ends train "
                          "on the same data (DataSpec with a seed)")
-    params = {k: v.detach().clone().requires_grad_(True) for k, v in metrics.interpolate(theta_a, theta_b, alphas).items()}
+    line = metrics.interpolate(theta_a, theta_b, alphas)
+    params = {k: v.detach().clone().requires_grad_(True) for k, v in line.items()}
     members = len(alphas)
     forward = _stacked_mlp(config.model, params) if isinstance(config.model, MLPSpec) else _stacked_module(config.model)
     optimizer = torch.optim.Adam(list(params.values()), lr=retrain.lr)

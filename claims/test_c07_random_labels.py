@@ -64,7 +64,8 @@ CAP_CNN_001 = 50  # cost: one doubling of 25 epochs, ≈ 30 CPU-s at 2 seeds (pi
                   # ≈ 60 and still leave 001's "cannot fit" waiting on its gate (the loss fell 38% over the last 20%)
 FITS = "A network fits random labels: train accuracy near 100%, test accuracy at chance, test loss rises"
 CNN_001_FEATURES = "unpadded convolutions leave 32×4×4 = 512 features where 001's dense layer takes 32×5×5 = 800"
-CNN_001_CPU = "unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 50 while the answer moves)"
+CNN_001_CPU = ("unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 50 while the "
+               "answer moves)")
 CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 images, batch 100, lr 1e-3, 300 epochs")
 
 # Budgets: start = today's epochs; cap per profile, each with what sets it (fixed before any verdict seed). Pilots

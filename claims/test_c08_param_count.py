@@ -284,8 +284,9 @@ def test_param_count(settings, profile, runner, record):
     params = np.array([count_params(model) for model in sweep.family])
 
     def file_checks(epochs: int, rec):  # every structure trained (or resumed) to `epochs`, the checks filed
-        runs = [runner.train(TrainConfig(model=model, data=data, epochs=epochs, lr=sweep.lr, batch_size=sweep.batch_size,
-                                         record_every=sweep.record_every), seeds) for model in sweep.family]
+        runs = [runner.train(TrainConfig(model=model, data=data, epochs=epochs, lr=sweep.lr,
+                                         batch_size=sweep.batch_size, record_every=sweep.record_every), seeds)
+                for model in sweep.family]
         finals = final_metrics(runs)
         file_param_checks(rec, s, params, finals)
         return epochs, finals

@@ -6,9 +6,10 @@ initialisation, after Goodfellow et al. 2015); the small-batch end reaches the l
 near the ends, and the α = 1 end has the lower loss at equal accuracy (004); accuracy falls towards 0.5, improves
 towards 1 and falls beyond 1.5 (003's batch pair), and stays stable as α approaches 0 (003's learning-rate pair). Each
 pair trains as the report trained its own: both ends for the same number of epochs, from independent initialisations,
-on one shared subset; 003's lines, as 003's, train each point one epoch more before measuring it (claims/
-line_retrain.py). The variants train three configs between them (identical configs train once: cache). Every check
-requires both ends to fit their training set; the budget grows while the answer moves (harness.budget). The checks are pure functions of the curves (`LINE_FINDINGS`), tested on synthetic lines in
+on one shared subset; 003's lines, as 003's, train each point one epoch more before measuring it
+(claims/line_retrain.py). The variants train three configs between them (identical configs train once: cache). Every
+check requires both ends to fit their training set; the budget grows while the answer moves (harness.budget). The
+checks are pure functions of the curves (`LINE_FINDINGS`), tested on synthetic lines in
 tests/test_counterexamples_generalization_c9_c11.py.
 """
 from __future__ import annotations
@@ -113,8 +114,8 @@ RETRAIN_003 = Retrain()  # 003 §3.3.1: one epoch, batch 100, Adam lr 1e-3 for e
 LINE_CPU = ("MLP 784-32-10 (25,450 parameters), 4000 training / 1000 test images of the offline 5000-image MNIST "
             "subset; 6 pairs from independent initialisations")
 LINE_EPOCHS_CPU = "225 epochs each, up to 450 while the answer moves"
-RETRAIN_TEXT = ("each of the 31 models on the line trained one epoch more (batch 100, Adam lr 1e-3, as 003) before it is "
-                "measured; no weight decay (003: 1e-4)")
+RETRAIN_TEXT = ("each of the 31 models on the line trained one epoch more (batch 100, Adam lr 1e-3, as 003) before it "
+                "is measured; no weight decay (003: 1e-4)")
 MLP_FOR_CNN = ("cpu profile: an MLP (784-32-10; full profile 784-500-10) stands in for {}: a change of model family, "
                "which no report tested for this sentence")
 LINE_FULL = "MLP 784-500-10 (397,510 parameters), 55,000 images; 6 pairs"
@@ -180,8 +181,8 @@ VARIANTS = variants(
             full=on_full("stable_near_zero-003", LARGE, LARGE_FAST, retrain=RETRAIN_003),
             deviations_cpu=[LINE_CPU, "lr 1e-3 (α = 0) vs 1e-2 as 003, at batch 1024 (003: unstated; it names batch 100 "
                             "for its evaluation), " + LINE_EPOCHS_CPU, "MLP 784-32-10 instead of 003's 784-500-10",
-                            RETRAIN_TEXT, "reading: 'stable good performance as alpha approaches 0.0' = test accuracy at "
-                            "every α drawn below 0 (-1 <= α <= 0; 003 drew from -2) within 2 points of α = 0's: the "
+                            RETRAIN_TEXT, "reading: 'stable good performance as alpha approaches 0.0' = test accuracy "
+                            "at every α drawn below 0 (-1 <= α <= 0; 003 drew from -2) within 2 points of α = 0's: the "
                             "approach from below, as in 003's batch sentence"],
             deviations_full=[LINE_FULL + " (003's net)", "batch 1024, 500 epochs", RETRAIN_TEXT]),
     Variant("peak_at_half-000-shared_init", EXTENSION, quotes=[Q000_PEAK, Q_GOODFELLOW],
@@ -300,8 +301,8 @@ def test_interpolation(settings, profile, runner, record):
                                 ALPHAS, split)
                  for i, j in enumerate(partner)]
         curves = {name: np.stack([line[name] for line in lines]) for name in METRICS}  # (pairs, alphas)
-        gates = tuple(trained_gate(f"θ{k} (batch {end.batch_size}, lr {end.lr:g}, {epochs} epochs)", runs.train_acc[:, -1])
-                      for k, end, runs in (("₁", s.a, first), ("₂", s.b, second)))
+        gates = tuple(trained_gate(f"θ{k} (batch {end.batch_size}, lr {end.lr:g}, {epochs} epochs)",
+                                   runs.train_acc[:, -1]) for k, end, runs in (("₁", s.a, first), ("₂", s.b, second)))
         for name, evidence in line_checks(s.finding, curves, ALPHAS):
             rec.check(name, evidence, requires=gates)
         return first.config.epochs, curves
@@ -310,8 +311,8 @@ def test_interpolation(settings, profile, runner, record):
     init = "shared initialisation" if s.shared_init else "independent initialisations"
     retrained = ", each point trained one more epoch" if s.retrain else ""
     record.figure(figures.along_line(ALPHAS, curves, title=f"θ₁: batch {s.a.batch_size}, lr {s.a.lr:g}; θ₂: batch "
-                                     f"{s.b.batch_size}, lr {s.b.lr:g}; {epochs} epochs each; {init}, {len(seeds)} pairs"
-                                     f"{retrained}"))
+                                     f"{s.b.batch_size}, lr {s.b.lr:g}; {epochs} epochs each; {init}, "
+                                     f"{len(seeds)} pairs{retrained}"))
     for name in ("train_loss", "test_loss", "test_acc"):
         record.note(f"{name} per pair at α = 0, 0.5, 1: "
                     f"{np.round(curves[name][:, [int(np.argmin(np.abs(ALPHAS - a))) for a in (0, 0.5, 1)]], 4).tolist()}")

@@ -224,13 +224,15 @@ def test_fitted_and_stopped_improving_gates():
     fit, plateau = curves(), curves(final_acc=0.6, loss_end=1.2)
     still_falling = curves(final_acc=0.6, loss_end=1.2, loss_flat=False)
     assert fitted("x", fit["train_acc"][:, -1]).met and not fitted("x", plateau["train_acc"][:, -1]).met
-    assert stopped_improving("x", plateau["train_loss"]).met and not stopped_improving("x", still_falling["train_loss"]).met
+    assert stopped_improving("x", plateau["train_loss"]).met
+    assert not stopped_improving("x", still_falling["train_loss"]).met
 
 
 def test_the_lower_loss_of_003_is_refuted_when_the_test_loss_rises():
     finals = sweep(RISING, test_loss=np.linspace(0.3, 0.9, len(PARAMS)), train_loss=np.linspace(0.5, 0.01, len(PARAMS)))
     assert param_decision("lower_loss-003", finals).verdict == "refuted"
-    falling = sweep(RISING, test_loss=np.linspace(0.9, 0.3, len(PARAMS)), train_loss=np.linspace(0.5, 0.01, len(PARAMS)))
+    falling = sweep(RISING, test_loss=np.linspace(0.9, 0.3, len(PARAMS)),
+                    train_loss=np.linspace(0.5, 0.01, len(PARAMS)))
     assert param_decision("lower_loss-003", falling).verdict == "holds"
 
 

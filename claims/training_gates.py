@@ -1,32 +1,55 @@
-"""When a model counts as trained: the budget gates of C7–C11 (harness.verdict.Gate). A check whose models have
-not met their gate is inconclusive (budget), never refuted.
+"""When a model counts as trained, in a claim's own words: the budget gates of C7–C11 (harness.verdict.Gate). A check
+whose models have not met their gate is inconclusive (budget), never refuted; with harness.budget an unmet gate grows
+the budget up to the variant's cap. Whether more training would change a comparison is not a gate: harness.budget
+reads every check along its budget for that.
 
-- `trained` (C7 random_labels, C8 param_count): the claim's own "fits", or the training loss stopped falling.
-- `TRAINED`, `trained_gate` (C9 interpolation's two ends; the fixed-steps gate of C10/C11's sweeps in
+- `fitted` (C7's "fits" / "learned completely", C8 000's "enough for the training dataset"): every seed fits.
+- `stopped_improving` (C7 001's "cannot fit", read as: below the fit once training has stopped improving).
+- `file_along_budget`: harness.budget's reading along the budget, skipped in a smoke run.
+- `TRAINED`, `trained_gate` (C9 interpolation's two ends, "minima"; the fixed-steps gate of C10/C11's sweeps in
   claims/batch_size_sweeps.py): the model fits its training set.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
-from harness import verdict
+from harness import budget, verdict
 
 NEAR_100 = 0.99       # "fit" (000), "完整學習" learned completely / "accuracy 接近 1" (002): train accuracy >= 0.99
-GATE_LAST, GATE_FALL = 0.2, 0.05  # "trained": the training loss fell < 5% over the last 20% of the budget (median seed)
+GATE_LAST, GATE_FALL = 0.2, 0.05  # "stopped improving": the training loss fell < 5% over the last 20% of the budget
+                                  # (median seed)
 TRAINED = 0.99     # budget gate: an end is a minimum when it fits its training set (train accuracy >= 0.99);
                    # cross-entropy on a separable training set falls forever, so "loss stopped falling" never comes
 
 
-def trained(label: str, train_acc: np.ndarray, train_loss: np.ndarray) -> verdict.Gate:
-    """Budget gate: every seed's final train accuracy reached NEAR_100 (the claim's own "fits"), or the training
-    loss stopped falling (verdict.converged); curves are (seeds, records)."""
-    fit = verdict.reached(label, float(np.mean(train_acc[:, -1] >= NEAR_100)), f"train accuracy >= {NEAR_100}")
-    if fit.met:
-        return fit
-    flat = verdict.converged(label, train_loss, GATE_LAST, GATE_FALL)
-    return verdict.Gate(label, flat.met, f"{fit.detail}; {flat.detail}")
+def fits(train_acc: np.ndarray) -> np.ndarray:
+    """Per structure or seed: whether every final train accuracy (last axis: seeds) reached NEAR_100."""
+    return np.all(np.asarray(train_acc) >= NEAR_100, axis=-1)
+
+
+def fitted(label: str, final_train_acc: np.ndarray) -> verdict.Gate:
+    """Budget gate: every seed's final train accuracy reached NEAR_100 (the claim's own "fits")."""
+    return verdict.reached(label, float(np.mean(np.asarray(final_train_acc) >= NEAR_100)),
+                           f"train accuracy >= {NEAR_100}")
+
+
+def stopped_improving(label: str, train_loss: np.ndarray) -> verdict.Gate:
+    """Budget gate: the training loss stopped falling (verdict.converged over the last GATE_LAST of the curves,
+    (seeds, records)); for sentences about what training cannot reach, not for comparisons."""
+    return verdict.converged(label, train_loss, GATE_LAST, GATE_FALL)
 
 
 def trained_gate(label: str, final_train_acc: np.ndarray) -> verdict.Gate:
     """Budget gate: every seed's final train accuracy reached TRAINED."""
     return verdict.reached(label, float(np.mean(final_train_acc >= TRAINED)), f"train accuracy >= {TRAINED}")
+
+
+def file_along_budget(record, file_checks: Callable[[int, Any], Any], start: int, cap: int, step: int) -> Any:
+    """harness.budget.file_until_stable, except in a smoke run: its numbers are not results and its seeds are cut to
+    a few, so its checks cannot be decided at the budget's points (budget.until_stable decides each point, and a
+    sign test over 2 seeds is a design error); a smoke run files the start budget's checks once, undecided."""
+    if record.smoke:
+        return file_checks(start, record)
+    return budget.file_until_stable(record, file_checks, start, cap, step)

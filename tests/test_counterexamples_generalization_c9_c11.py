@@ -112,6 +112,48 @@ def test_003_stable_near_zero():
     assert 0.3 > STABLE and verdict(line_checks("stable_near_zero-003", barrier_near_zero, ALPHAS)) == "refuted"
 
 
+def test_003_stable_near_zero_reads_every_alpha_drawn_below_zero():
+    # 003's "as alpha approaches 0.0" names no nearer bound than its drawn range: a dip far below 0 (α = -0.9,
+    # outside the old [-0.5, 0] window) counts against the sentence; a dip past 0 (the other side) does not
+    dip_far_below = line(np.zeros_like(ALPHAS), -0.3 * np.exp(-((ALPHAS + 0.9) / 0.1) ** 2))
+    assert verdict(line_checks("stable_near_zero-003", dip_far_below, ALPHAS)) == "refuted"
+    dip_past_zero = line(np.zeros_like(ALPHAS), -0.3 * np.exp(-((ALPHAS - 0.5) / 0.1) ** 2))
+    assert verdict(line_checks("stable_near_zero-003", dip_past_zero, ALPHAS)) == "holds"
+
+
+def test_003_improves_from_half_to_one():
+    assert verdict(line_checks("improves_from_half_to_one-003", BARRIER, ALPHAS)) == "holds"
+    falling = line(np.zeros_like(ALPHAS), -0.1 * ALPHAS, end_acc=(0.9, 0.9))  # accuracy falls all along the line
+    assert verdict(line_checks("improves_from_half_to_one-003", falling, ALPHAS)) == "refuted"
+    flat_after_half = line(np.zeros_like(ALPHAS), -0.3 * np.clip(ALPHAS, 0, 0.5) / 0.5, end_acc=(0.9, 0.9))
+    assert verdict(line_checks("improves_from_half_to_one-003", flat_after_half, ALPHAS)) != "holds"
+
+
+def test_003_retraining_step_trains_each_point_and_keeps_the_members_apart():
+    """claims/line_retrain.py: one epoch per point moves every point (the step is done, not skipped), and a point
+    trained in the stack of 31 equals the same point trained alone (each member's gradient is its own)."""
+    from claims.line_retrain import Retrain, retrained_line_metrics
+    from harness.data import Split
+    from harness.models import build
+
+    rng = torch.Generator().manual_seed(0)
+    x = torch.rand(200, 1, 4, 4, generator=rng)
+    y = (x.flatten(1).sum(1) > 8).long()
+    split = Split(x[:150], y[:150], x[150:], y[150:])
+    config = TrainConfig(model=MLPSpec(16, (8,), 2), data=None, epochs=1, lr=1e-3, batch_size=50)
+    torch.manual_seed(1)
+    a, b = (dict(build(config.model).named_parameters()) for _ in range(2))
+    alphas = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    retrained = retrained_line_metrics(config, a, b, alphas, split, Retrain(batch_size=30), seed=3)
+    plain = metrics.line_metrics(config, a, b, alphas, split)
+    assert np.all(retrained["train_loss"] != plain["train_loss"])
+    alone = retrained_line_metrics(config, a, b, alphas[2:3], split, Retrain(batch_size=30), seed=3)
+    np.testing.assert_allclose(alone["train_loss"], retrained["train_loss"][2:3], rtol=1e-5)
+    with pytest.raises(ValueError, match="shared split"):
+        retrained_line_metrics(config, a, b, alphas, Split(x[None], y[None], x[None], y[None], per_member=True),
+                               Retrain(), seed=3)
+
+
 # --- C10 / C11: relations over a batch-size sweep ---------------------------------------------------------------
 
 BATCHES = (32, 64, 128, 256, 512, 1024)

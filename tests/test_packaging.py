@@ -52,7 +52,7 @@ def test_bare_pytest_and_pytest_claims_pick_the_same_claim(tmp_path):
     reports = [f"--report-dir={tmp_path}"]  # --collect-only still writes a claims page: keep it out of reports/
     bare = collect("-k", "random_labels", *reports)
     assert bare == collect("claims", "-k", "random_labels", *reports)
-    assert len(bare) == 5 and all(n.startswith("claims/test_c07_random_labels.py::test_random_labels[") for n in bare)
+    assert len(bare) == 4 and all(n.startswith("claims/test_c07_random_labels.py::test_random_labels[") for n in bare)
 
 
 def test_pytest_tests_collects_the_harness_tests_only():

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from claims.training_gates import NEAR_100, file_along_budget, fitted, stopped_improving
+from claims.training_gates import NEAR_100, fitted, stopped_improving
 from fixtures import SCALED, Quote, Variant, claim, variants
-from harness import figures, stats, verdict
+from harness import budget, figures, stats, verdict
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, ModelSpec, count_params
 from harness.train import TrainConfig
@@ -186,7 +186,7 @@ def test_random_labels(settings, profile, runner, record):
         file_random_label_checks(rec, s.checks, runs.train_loss, runs.train_acc, runs.test_loss, runs.test_acc)
         return runs
 
-    runs = file_along_budget(record, file_checks, s.epochs, s.cap, s.record_every)
+    runs = budget.file_until_stable(record, file_checks, s.epochs, s.cap, s.record_every)
     record.figure(figures.training_curves({s.model.label: runs}, [["train_loss", "test_loss"], ["train_acc", "test_acc"]],
                                           title=f"Random labels: {s.n_train} images, {len(runs)} seeds, "
                                                 f"{runs.config.epochs} epochs"))

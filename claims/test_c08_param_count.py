@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims.training_gates import NEAR_100, file_along_budget, fits
+from claims.training_gates import NEAR_100, fits
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
-from harness import figures, stats, verdict
+from harness import budget, figures, stats, verdict
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, ModelSpec, count_params
 from harness.train import TrainConfig
@@ -291,7 +291,7 @@ def test_param_count(settings, profile, runner, record):
         file_param_checks(rec, s, params, finals)
         return epochs, finals
 
-    epochs, finals = file_along_budget(record, file_checks, sweep.epochs, sweep.cap, sweep.record_every)
+    epochs, finals = budget.file_until_stable(record, file_checks, sweep.epochs, sweep.cap, sweep.record_every)
     record.figure(figures.versus_parameters(params, finals, title=f"{len(params)} structures × {len(seeds)} seeds, "
                                             f"{epochs} epochs: final loss and accuracy vs parameters"))
     for name in METRICS:

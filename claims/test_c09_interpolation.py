@@ -20,9 +20,9 @@ import numpy as np
 
 from claims.batch_size_sweeps import batch_config
 from claims.line_retrain import Retrain, retrained_line_metrics
-from claims.training_gates import file_along_budget, trained_gate
+from claims.training_gates import trained_gate
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
-from harness import figures, metrics, stats
+from harness import budget, figures, metrics, stats
 from harness.data import DataSpec
 from harness.models import MLPSpec, ModelSpec
 
@@ -307,7 +307,7 @@ def test_interpolation(settings, profile, runner, record):
             rec.check(name, evidence, requires=gates)
         return first.config.epochs, curves
 
-    epochs, curves = file_along_budget(record, file_checks, s.epochs, s.cap, LINE_RECORD_EVERY)
+    epochs, curves = budget.file_until_stable(record, file_checks, s.epochs, s.cap, LINE_RECORD_EVERY)
     init = "shared initialisation" if s.shared_init else "independent initialisations"
     retrained = ", each point trained one more epoch" if s.retrain else ""
     record.figure(figures.along_line(ALPHAS, curves, title=f"θ₁: batch {s.a.batch_size}, lr {s.a.lr:g}; θ₂: batch "

@@ -5,17 +5,14 @@ reads every check along its budget for that.
 
 - `fitted` (C7's "fits" / "learned completely", C8 000's "enough for the training dataset"): every seed fits.
 - `stopped_improving` (C7 001's "cannot fit", read as: below the fit once training has stopped improving).
-- `file_along_budget`: harness.budget's reading along the budget, skipped in a smoke run.
 - `TRAINED`, `trained_gate` (C9 interpolation's two ends, "minima"; the fixed-steps gate of C10/C11's sweeps in
   claims/batch_size_sweeps.py): the model fits its training set.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
-from harness import budget, verdict
+from harness import verdict
 
 NEAR_100 = 0.99       # "fit" (000), "完整學習" learned completely / "accuracy 接近 1" (002): train accuracy >= 0.99
 GATE_LAST, GATE_FALL = 0.2, 0.05  # "stopped improving": the training loss fell < 5% over the last 20% of the budget
@@ -45,11 +42,3 @@ def trained_gate(label: str, final_train_acc: np.ndarray) -> verdict.Gate:
     """Budget gate: every seed's final train accuracy reached TRAINED."""
     return verdict.reached(label, float(np.mean(final_train_acc >= TRAINED)), f"train accuracy >= {TRAINED}")
 
-
-def file_along_budget(record, file_checks: Callable[[int, Any], Any], start: int, cap: int, step: int) -> Any:
-    """harness.budget.file_until_stable, except in a smoke run: its numbers are not results and its seeds are cut to
-    a few, so its checks cannot be decided at the budget's points (budget.until_stable decides each point, and a
-    sign test over 2 seeds is a design error); a smoke run files the start budget's checks once, undecided."""
-    if record.smoke:
-        return file_checks(start, record)
-    return budget.file_until_stable(record, file_checks, start, cap, step)

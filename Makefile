@@ -42,13 +42,14 @@ clean-cache: $(VENV)/installed
 	$(PY) -m pytest claims --clear-cache --collect-only -q
 
 # Regenerate .test_durations (pytest-split's shards, longest-first scheduling) from a cold run of every
-# claim: --no-cache, so each time is training, not a cache read. As long as a cold `make claims`. The run
-# may fail on a changed verdict (its times still count); a run that wrote no results stops here.
+# claim into an emptied cache folder, so each time is training (a cache read is a run the session trained
+# itself, as in a cold `make claims`). As long as a cold `make claims`. The run may fail on a changed verdict
+# (its times still count); a run that wrote no results stops here.
 DURATIONS_RUN := build/durations-run
 durations: $(VENV)/installed
 	rm -rf $(DURATIONS_RUN)
-	-$(PY) -m pytest claims -n 2 --no-cache --report-dir $(DURATIONS_RUN) $(ARGS)
-	$(PY) -m reports.durations $(DURATIONS_RUN)/results.json --out .test_durations
+	-$(PY) -m pytest claims -n 2 --cache-dir $(DURATIONS_RUN)/cache --report-dir $(DURATIONS_RUN) $(ARGS)
+	$(PY) -m reports.durations $(DURATIONS_RUN)/results.json --started-empty --out .test_durations
 
 # Regenerate constraints.txt: the newest versions that satisfy pyproject.toml (with the dev extra),
 # resolved in a throw-away venv and frozen. Review the diff, then commit it.

@@ -55,6 +55,8 @@ def test_durations_refuse_a_run_that_read_the_cache():
                    claim("claims/a.py::test_a[y]", 9.0, {"cached": False, "cached_seeds": 1}))  # partly cached
     with pytest.raises(ValueError, match="2 of 2 claims read runs from the cache"):
         durations(warm)
+    # from an emptied cache, a cache read is a run an earlier claim of the same session trained
+    assert durations(warm, started_empty=True) == {"claims/a.py::test_a[x]": 0.2, "claims/a.py::test_a[y]": 9.0}
 
 
 def test_durations_refuse_a_run_at_several_seed_bases():
@@ -69,7 +71,9 @@ def test_make_durations_runs_every_claim_cold_and_writes_the_file_from_that_run(
     lines = [shlex.split(line.lstrip("-")) for line in done.stdout.splitlines()]
     run = next(line for line in lines if line[:3] == ["python", "-m", "pytest"])
     write = next(line for line in lines if line[:3] == ["python", "-m", "reports.durations"])
-    assert run[3] == "claims" and "--no-cache" in run and "-k" not in run
+    assert run[3] == "claims" and "-k" not in run
     report_dir = run[run.index("--report-dir") + 1]
-    assert ["rm", "-rf", report_dir] in lines  # a failed run cannot leave an older run's results behind
-    assert write[3:] == [f"{report_dir}/results.json", "--out", ".test_durations"]
+    cache_dir = run[run.index("--cache-dir") + 1]
+    # a failed run cannot leave an older run's results behind, and the cache starts empty (inside the removed dir)
+    assert ["rm", "-rf", report_dir] in lines and cache_dir.startswith(report_dir + "/")
+    assert write[3:] == [f"{report_dir}/results.json", "--started-empty", "--out", ".test_durations"]

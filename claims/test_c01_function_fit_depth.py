@@ -206,23 +206,14 @@ def fit_per_profile(cpu_steps: int, cpu_cap: int, *, budget: int | None = None, 
             "full": FunctionFit(**fit, budget=budget, width=width, steps=25000, cap=25000, seeds=12, n_points=1000)}
 
 
-# Variants that share a fit share its runs through the cache.
-# cpu, from pilots on seeds >= 10000 (4 seeds at 4000-10000 steps, then the claim at 8 seeds, base 10000):
-# - sinc (003): the 4- and 7-layer nets fitted (MSE <= 1% of the variance) by a median 1275 / 1885 steps, the
-#   1-layer net by 3525 (7 of 8 seeds by 6000): 6000 steps meet the "faster" gate.
-# - sgn (003): the 7-layer net fitted by a median 2015 steps, the 1-layer net never within 10000, the 4-layer net
-#   by 7205 (5 of 8): 6000 steps meet the gate (only the 7-layer net must fit, as in 003).
-# - 004: 7000 steps (cost); the full profile carries 25000.
-# - 001: SGD lr 0.1 (0.5 diverged): 3000 steps (cost).
-# Caps (issue 20, fixed before any verdict seed): one doubling of every cpu start (12000 / 14000 / 6000 steps),
-# set by cost: C1 + C2 with every variant at its cap must stay within 400 CPU-s cold on the 2-core machine (C1 cost
-# 55 CPU-s at its starts). 12000 also covers 003's own 8146 epochs for its 7-layer sgn net.
-# Seeds: 8 per fit. Power at the pilot's effects (stats.seeds_needed at the first Holm rung, alpha 0.025 for two
-# checks): 004 sin+cos 9 and 5, |sinc| 30 and 8, tiny 5, 001 sgn 7 and 8; 003 sinc-faster's log-rank test had
-# p = 0.029 (4 vs 1) and 0.21 (7 vs 1) at 8 seeds — no closed-form n for censored times here (stats' power model
-# for the log-rank test compares fractions reached, equal at 7 of 8): it is underpowered at 8, and 12+ seeds cost
-# ~15 CPU-s more than the budget has; "similar" would need 152-284 seeds at the pilot's spread (one seed's 1-layer
-# net ended at 0.04 x variance). 12 seeds at full.
+# Variants that share a fit share its runs through the cache. Starts (cpu), from pilots on seeds >= 10000: 003's
+# sinc nets fitted by a median 1275 (4 layers), 1885 (7) and 3525 (1) steps, the sgn 7-layer net by 2015: 6000
+# steps; 004's fits 7000 and 001's 3000 (cost). Caps (issue 20, fixed before any verdict seed): one doubling of
+# each start (12000 / 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set
+# by cost: C1 + C2 with every variant at its cap within 400 CPU-s cold on the 2-core machine. Pilot (seed base
+# 10000, machine shared): C1 117 CPU-s, C2 229; at every cap ~380. Seeds: 8 per fit (power at the first
+# pilot's effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8; "similar"
+# 152-284 at that pilot's spread); 12 at full.
 
 # 003 §1.1: 571/572/571 parameters at 1/4/7 dense layers, leaky ReLU, Adam lr 1.2e-3 (1.1e-3 for the 1-layer
 # net: the suite uses 1.2e-3 for all, one config per depth family), wd 1e-4; lr 9e-3 on sgn
@@ -265,6 +256,8 @@ STEPS_001_CPU = "3000 full-batch steps, doubled once to 6000 while the answer mo
 SLOWLY_READING = ("'decreases slowly' read as a higher mean log training MSE over the budget's records than each "
                   "deeper net (001 states no fit criterion or epoch counts)")
 DEPTHS_001 = "the simplest net has 2 hidden layers, as 001's setup line says (its next sentence says 'only one')"
+SLOWER_001_CPU = [DEPTHS_001, SLOWLY_READING, UNSTATED_001, STEPS_001_CPU, POINTS_CPU, SEEDS_CPU]
+SLOWER_001_FULL = [DEPTHS_001, SLOWLY_READING, UNSTATED_001, "unstated: 25000 full-batch steps", POINTS_FULL]
 
 
 # --- the variants ----------------------------------------------------------------------------------------------
@@ -328,16 +321,12 @@ VARIANTS = variants(
             sources=["001 §1-1"],
             cpu=FitSettings(fit=SIN_001["cpu"], check=lower_loss_along_training, pairs=((7, 2), (4, 2))),
             full=FitSettings(fit=SIN_001["full"], check=lower_loss_along_training, pairs=((7, 2), (4, 2))),
-            deviations_cpu=[DEPTHS_001, SLOWLY_READING, UNSTATED_001, STEPS_001_CPU, POINTS_CPU, SEEDS_CPU],
-            deviations_full=[DEPTHS_001, SLOWLY_READING, UNSTATED_001, "unstated: 25000 full-batch steps",
-                             POINTS_FULL]),
+            deviations_cpu=SLOWER_001_CPU, deviations_full=SLOWER_001_FULL),
     Variant("sign_sin-001-simplest_slower", SCALED, quotes=[Q001_SLOWLY, Q001_SETUP], statement=SLOWER_001,
             sources=["001 §1-1"],
             cpu=FitSettings(fit=SGN_001["cpu"], check=lower_loss_along_training, pairs=((7, 2), (4, 2))),
             full=FitSettings(fit=SGN_001["full"], check=lower_loss_along_training, pairs=((7, 2), (4, 2))),
-            deviations_cpu=[DEPTHS_001, SLOWLY_READING, UNSTATED_001, STEPS_001_CPU, POINTS_CPU, SEEDS_CPU],
-            deviations_full=[DEPTHS_001, SLOWLY_READING, UNSTATED_001, "unstated: 25000 full-batch steps",
-                             POINTS_FULL]),
+            deviations_cpu=SLOWER_001_CPU, deviations_full=SLOWER_001_FULL),
 )
 
 

@@ -31,11 +31,9 @@ Q004_SURFACE = Quote("004", "HW1-2 Bonus (error surface)",
 
 
 # --- settings and variants -----------------------------------------------------------------------------------
-TRAINED = "loss_falls_near_zero-004"  # C4's variant whose trained nets are perturbed (its settings, its cache entry)
-
-
 @dataclass(frozen=True)
 class ErrorSurface:
+    trained: str                # C4's variant whose trained nets are perturbed (its settings, its cache entry)
     radii: tuple[float, ...]    # perturbation radius as a fraction of the runs' median parameter norm
     directions: int             # random unit directions averaged at each radius (004)
     grid: int                   # points per axis of the 2-D surface, coordinates in [-1, 1] (Li et al.)
@@ -43,8 +41,10 @@ class ErrorSurface:
 
 VARIANTS = variants(
     Variant("random_directions-004", EXTENSION, quotes=[Q004_SURFACE],
-            cpu=ErrorSurface(radii=tuple(round(0.02 * i, 2) for i in range(11)), directions=64, grid=25),
-            full=ErrorSurface(radii=tuple(round(0.01 * i, 2) for i in range(21)), directions=256, grid=51),
+            cpu=ErrorSurface("loss_falls_near_zero-004", radii=tuple(round(0.02 * i, 2) for i in range(11)),
+                             directions=64, grid=25),
+            full=ErrorSurface("loss_falls_near_zero-004", radii=tuple(round(0.01 * i, 2) for i in range(21)),
+                              directions=256, grid=51),
             deviations_cpu=["around C4's 004 nets (1-336-1 on sin(3πx)+cos(6πx), 5000 epochs, 200 points)",
                             "radii 0…0.2 of the median parameter norm in 11 steps, 64 directions, 5 runs"],
             deviations_full=["radii 0…0.2 in 21 steps, 256 directions, 1000 points"],
@@ -70,7 +70,7 @@ def error_surface_checks(record: Record, radii: np.ndarray, mean_loss: np.ndarra
        sources=["004", "Li et al. 2018"], variants=VARIANTS, needs_mnist=False)
 def test_error_surface(settings, profile, runner, record):
     s, seed_base = settings, record.seed_base
-    trained = GRADIENT_NORM[TRAINED].settings(profile.name)
+    trained = GRADIENT_NORM[s.trained].settings(profile.name)
     config = gradient_norm_config(trained, profile.name)
     record.setting(s, trained_model=trained.model.label, function=trained.function, epochs=trained.epochs)
     runs = runner.train(config, record.seeds(trained.seeds))

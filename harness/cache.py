@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -29,6 +28,7 @@ import torch
 from filelock import FileLock
 
 import harness
+from harness.results import atomic_write
 
 _MAGIC = b"DLCLAIMS-CACHE 1 "
 _HEADER = re.compile(rb"DLCLAIMS-CACHE 1 ([0-9a-f]{64})\n")
@@ -151,22 +151,8 @@ class RunCache:
         path = self.path(key)
         data = _encode(key, payload)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A process killed before os.replace leaves only a *.tmp file, which load never reads.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{key}.", suffix=".tmp", delete=False) as tmp:
-            try:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            except BaseException:
-                tmp.close()
-                os.unlink(tmp.name)
-                raise
-        try:
-            os.replace(tmp.name, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp.name)
-            raise
+        # A process killed before the rename leaves only a *.tmp file, which load never reads (clear removes it).
+        atomic_write(path, data)
 
     def get_or_compute(
         self,

@@ -22,6 +22,7 @@ import harness
 from harness import data, metrics, models, train
 from harness.cache import RunCache, budget_key, run_key
 from harness.data import Split, split_sizes
+from harness.results import DESCEND, plain
 from harness.train import FunctionTask, Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
 
 
@@ -233,19 +234,20 @@ class Runner:
 
 def _fingerprint(value):
     """A JSON-able identity of a measurement's argument."""
+    return plain(value, type_tags=True, leaf=_fingerprint_leaf)
+
+
+def _fingerprint_leaf(value):
+    """Runs by their config and seeds, arrays by a digest of their bytes; configs, Split (which holds tensors),
+    dicts and sequences walked into; anything else refused."""
     if isinstance(value, Runs):
         return {"runs": describe(value.config), "seeds": list(value.seeds)}
     if isinstance(value, (torch.Tensor, np.ndarray)):
         array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
         array = np.ascontiguousarray(array)
         return f"array {array.dtype} {array.shape} " + hashlib.sha256(array.tobytes()).hexdigest()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # configs, Split (which holds tensors)
-        return {"_type": type(value).__name__,
-                **{f.name: _fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, dict):
-        return {str(k): _fingerprint(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_fingerprint(v) for v in value]
+    if (dataclasses.is_dataclass(value) and not isinstance(value, type)) or isinstance(value, (dict, list, tuple)):
+        return DESCEND
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (np.generic,)):

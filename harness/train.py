@@ -32,6 +32,7 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from harness.data import DataSpec, Split, function_data, load_mnist, shuffle_labels
 from harness.models import ACTIVATIONS, CNNSpec, MLPSpec, ModelSpec, build
+from harness.results import plain
 
 EVAL_CHUNK = 2048  # rows per forward pass when evaluating a whole split (bounds memory)
 CNN_EVAL_IMAGES = 256  # images per CNN forward pass, all members together: 0.22 s for 4 x 1000 C2 images against 1.16 s at 2048 per member (cache)
@@ -70,12 +71,8 @@ class TrainingDiverged(RuntimeError):
 
 
 def describe(obj) -> object:
-    """A JSON-able description of a config (dataclasses become dicts tagged with their type)."""
-    if dataclasses.is_dataclass(obj):
-        return {"_type": type(obj).__name__, **{f.name: describe(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
-    if isinstance(obj, (tuple, list)):
-        return [describe(v) for v in obj]
-    return obj
+    """A JSON-able description of a config (dataclasses become dicts tagged with their type): the cache key's."""
+    return plain(obj, type_tags=True)
 
 
 @dataclass
@@ -678,7 +675,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     else:
         with torch.device("meta"):
             base = build(config.model)
-        module_params = {k: v.detach().to(device) for k, v in resume.params.items()}
+        # copies: training updates its tensors in place, and the shorter run must stay as it was
+        module_params = {k: v.detach().to(device).clone(memory_format=torch.contiguous_format)
+                         for k, v in resume.params.items()}
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
     optimizer = _optimizer(config, list(params.values()))
     if resume is not None:

@@ -4,11 +4,11 @@ The rules, fixed before any data (README "What a verdict means"):
 - holds: every check supports the sentence — each test's one-sided p in the claimed direction is below
   ALPHA after Holm's correction across the variant's tests, each practical threshold is met, and every
   model a check compares met its convergence criterion;
-- refuted: some check shows the opposite — its opposite-direction p is below ALPHA after Holm, an
-  equivalence test fails while the difference test shows an effect, or a practical threshold is missed on
+- refuted: some check shows the opposite — its opposite-direction p is below ALPHA after Holm (for an
+  equivalence test: the test that the mean lies outside the margin), or a practical threshold is missed on
   the wrong side of a threshold declared against the sentence;
-- inconclusive: anything else, with the reason (a tie, a p-value that is not small enough, an unconverged
-  budget) and the seeds that would decide each test at the observed effect.
+- inconclusive: anything else, with the reason (a tie, zero spread, a p-value that is not small enough, an
+  unconverged budget) and the seeds that would decide each test at the observed effect.
 A test whose smallest attainable p cannot pass Holm's ladder at its n is a design error, never a verdict.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.stats import Evidence, seeds_needed
+from harness.stats import Evidence, power_analysis
 
 ALPHA = 0.05  # family-wise, per variant
 
@@ -39,27 +39,41 @@ class Gate:
         return {"label": self.label, "met": self.met, "detail": self.detail}
 
 
-def converged(label: str, losses: Any, last_fraction: float = 0.2, max_relative_fall: float = 0.05) -> Gate:
-    """Budget gate on training-loss curves (seeds × records): converged when, for the median seed, the
-    loss fell by less than `max_relative_fall` of its value over the last `last_fraction` of the budget."""
+def converged(label: str, losses: Any, last_fraction: float = 0.2, max_relative_change: float = 0.05) -> Gate:
+    """Budget gate on training-loss curves (seeds × records): converged when, for the median seed, the loss
+    changed by less than `max_relative_change` of its value over the last `last_fraction` of the budget. The
+    size of the change counts, either way: a loss that rises over the tail has not converged."""
     curves = np.asarray(losses, dtype=float)
     curves = curves.reshape(1, -1) if curves.ndim == 1 else curves
+    if curves.ndim != 2:
+        raise ValueError(f"{label}: losses must be one curve or seeds × records, got shape {curves.shape}")
     if curves.shape[1] < 2:
         raise ValueError(f"{label}: a convergence criterion needs at least two recorded losses per seed")
+    bad = ~np.isfinite(curves)
+    if bad.any():
+        raise ValueError(f"{label}: {int(bad.sum())} recorded loss(es) are NaN or infinite (seeds "
+                         f"{np.flatnonzero(bad.any(axis=1)).tolist()}): the run is broken, not unconverged")
     start = min(curves.shape[1] - 2, int(round((1 - last_fraction) * (curves.shape[1] - 1))))
-    fall = (curves[:, start] - curves[:, -1]) / np.maximum(np.abs(curves[:, start]), 1e-30)
-    median_fall = float(np.median(fall))
-    met = median_fall < max_relative_fall
-    return Gate(label, met, f"{label}: median loss fell {median_fall:.1%} over the last {last_fraction:.0%} of the "
-                            f"budget ({'<' if met else '>='} {max_relative_fall:.0%}: "
+    change = (curves[:, -1] - curves[:, start]) / np.maximum(np.abs(curves[:, start]), 1e-30)
+    size = float(np.median(np.abs(change)))
+    rose = int((change > 0).sum())
+    met = size < max_relative_change
+    return Gate(label, met, f"{label}: the median seed's loss changed by {size:.1%} over the last {last_fraction:.0%} "
+                            f"of the budget ({rose} of {len(change)} seeds rose; "
+                            f"{'<' if met else '>='} {max_relative_change:.0%}: "
                             f"{'converged' if met else 'not converged'})")
 
 
 def reached(label: str, fraction_reached: float, criterion: str, at_least: float = 1.0) -> Gate:
     """Budget gate from the claim's own "trained" threshold: met when that fraction of seeds reached it."""
-    met = fraction_reached >= at_least
-    return Gate(label, met, f"{label}: {fraction_reached:.0%} of seeds reached {criterion} "
-                            f"({'met' if met else 'not met'}: needs {at_least:.0%})")
+    fraction, needed = float(fraction_reached), float(at_least)
+    if not 0 <= fraction <= 1:  # also refuses NaN (the mean of no seeds)
+        raise ValueError(f"{label}: fraction_reached must be a fraction in [0, 1], got {fraction_reached}")
+    if not 0 < needed <= 1:
+        raise ValueError(f"{label}: at_least must be a fraction in (0, 1], got {at_least}")
+    met = fraction >= needed
+    return Gate(label, met, f"{label}: {fraction:.0%} of seeds reached {criterion} "
+                            f"({'met' if met else 'not met'}: needs {needed:.0%})")
 
 
 @dataclass
@@ -124,10 +138,10 @@ _WHY = {  # (evidence kind, status) -> why, for the tests; p_opp is the opposite
     ("test", "supports"): "p = {p} (Holm {p_holm}); {effect}",
     ("test", "against"): "the opposite: p = {p_opp} (Holm {p_opp_holm}); {effect}",
     ("test", "undecided"): "not significant: p = {p} (Holm {p_holm}); {effect}",
-    ("equivalence", "supports"): "equivalent: TOST p = {p} (Holm {p_holm})",
-    ("equivalence", "against"): "not equivalent and different: TOST p = {p}, difference p = {p_opp} "
-                                "(Holm {p_opp_holm}); {effect}",
-    ("equivalence", "undecided"): "neither equivalence (TOST p = {p}, Holm {p_holm}) nor a difference "
+    ("equivalence", "supports"): "equivalent: TOST p = {p} (Holm {p_holm}); {effect}",
+    ("equivalence", "against"): "not equivalent, outside the margin: p = {p_opp} (Holm {p_opp_holm}) that the "
+                                "mean lies beyond it; {effect}",
+    ("equivalence", "undecided"): "neither inside the margin (TOST p = {p}, Holm {p_holm}) nor outside it "
                                   "(p = {p_opp}); {effect}",
 }
 
@@ -159,9 +173,8 @@ def decide(checks: list[Check], alpha: float = ALPHA) -> Decision:
             c.why = _WHY[e.kind, c.status].format(p=_fmt_p(e.p), p_holm=_fmt_p(c.p_holm), p_opp=_fmt_p(e.p_opposite),
                                                   p_opp_holm=_fmt_p(c.p_opposite_holm), effect=e.effect)
         if c.status == "undecided" and e.kind in ("test", "equivalence") and not e.no_information:
-            c.seeds_needed = seeds_needed(e, level)
-            c.why += (f"; ≈ {c.seeds_needed} would decide it at the observed effect (80% power)" if c.seeds_needed
-                      else "; the observed effect is not in the claimed direction")
+            c.seeds_needed, note = power_analysis(e, level)
+            c.why += f"; {note}" if note else ""
     against = [c for c in checks if c.status == "against"]
     if against:
         return Decision("refuted", "; ".join(f"{c.name}: {c.why}" for c in against), checks)

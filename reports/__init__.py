@@ -1,14 +1,13 @@
-"""Report builder: results dict -> self-contained claims.html + results.json (stdlib only)."""
+"""Report builder: results -> self-contained claims.html + results.json (stdlib only).
 
-from pathlib import Path
+reports.files reads and writes results on disk, reports.page renders the page, reports.merge merges shards,
+reports.baseline writes the reviewed expected verdicts; the results schema is harness.results."""
 
-from .build import load_results, render_html, verdict_counts, write_report
+from .files import REPORT_DIR, load_results, read_results_file, write_report
+from .page import render_html, verdict_counts
 
-__all__ = ["REPORT_DIR", "render_html", "write_report", "load_results", "merge_results", "verdict_counts"]
-
-# Where a claims run writes its page, results and figures by default, relative to the repository root:
-# under build/, which git ignores, so that running the claims never changes the source tree.
-REPORT_DIR = Path("build") / "claims-report"
+__all__ = ["REPORT_DIR", "render_html", "write_report", "load_results", "read_results_file", "merge_results",
+           "verdict_counts"]
 
 
 def __getattr__(name: str):

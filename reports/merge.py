@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import REPORT_DIR
-from .build import count_line, load_results, read_figures, verdict_counts, write_report
+from harness.results import ClaimResult, Results, Session, read_results, read_session, to_json
+from .files import REPORT_DIR, read_figures, read_results_file, write_report
+from .page import count_line, verdict_counts
 
-__all__ = ["merge_results", "main"]
+__all__ = ["merge", "merge_results", "main"]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -32,10 +34,10 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _span(sessions: list[dict]) -> tuple[Any, Any, float | None]:
+def _span(sessions: list[Session]) -> tuple[Any, Any, float | None]:
     """(earliest started, latest finished, wall seconds between them)."""
-    starts = [(s.get("started"), _parse_time(s.get("started"))) for s in sessions if s.get("started")]
-    ends = [(s.get("finished"), _parse_time(s.get("finished"))) for s in sessions if s.get("finished")]
+    starts = [(s.started, _parse_time(s.started)) for s in sessions if s.started]
+    ends = [(s.finished, _parse_time(s.finished)) for s in sessions if s.finished]
     try:
         first = min(starts, key=lambda p: p[1]) if starts and all(p[1] for p in starts) else None
         last = max(ends, key=lambda p: p[1]) if ends and all(p[1] for p in ends) else None
@@ -46,21 +48,25 @@ def _span(sessions: list[dict]) -> tuple[Any, Any, float | None]:
     started = first[0] if first else (min(p[0] for p in starts) if starts else None)
     finished = last[0] if last else (max(p[0] for p in ends) if ends else None)
     if wall is None:
-        durations = [s.get("duration_s") for s in sessions if isinstance(s.get("duration_s"), (int, float))]
+        durations = [s.duration_s for s in sessions if s.duration_s is not None]
         wall = max(durations) if durations else None
     return started, finished, wall
 
 
-def _shard_sessions(session: dict) -> list[dict]:
+def _shard_sessions(session: Session) -> list[Session]:
     """A shard's own session, or, for an already merged file, the shards it came from."""
-    shards = session.get("shards")
-    if isinstance(shards, list) and shards:
-        return [s for s in shards if isinstance(s, dict)]
+    if session.shards:
+        return [read_session(s, f"shard {i}") for i, s in enumerate(session.shards)]
     return [session]
 
 
-def merge_results(results_list: list[dict]) -> dict:
-    """Concatenate the claims of several results dicts (sorted by nodeid).
+def merge_results(results_list: list[Results | dict]) -> dict:
+    """merge(), as plain results data."""
+    return merge(results_list).to_json()
+
+
+def merge(results_list: list[Results | dict]) -> Results:
+    """Concatenate the claims of several results (sorted by nodeid), each read and checked once.
 
     Raises ValueError on an empty list, a non-results input, or a nodeid reported by two shards.
     The merged session keeps the first shard's facts, with ``started`` = earliest,
@@ -70,82 +76,60 @@ def merge_results(results_list: list[dict]) -> dict:
     """
     if not results_list:
         raise ValueError("merge_results needs at least one results dict")
-    for i, res in enumerate(results_list):
-        if not isinstance(res, dict) or not isinstance(res.get("session"), dict) or not isinstance(res.get("claims"), list):
-            raise ValueError(f"input #{i} is not a results dict (needs a 'session' object and a 'claims' list)")
+    results_list = [read_results(res, f"input #{i}") for i, res in enumerate(results_list)]
 
     seen: dict[tuple[str, Any], int] = {}
-    claims: list[dict] = []
+    claims: list[ClaimResult] = []
     for i, res in enumerate(results_list):
-        for rec in res["claims"]:
-            nodeid = str(rec.get("nodeid", "")) if isinstance(rec, dict) else ""
-            key = (nodeid, rec.get("seed_base") if isinstance(rec, dict) else None)  # runs at several seed bases merge
+        for rec in res.claims:
+            key = (rec.nodeid, rec.seed_base)  # runs at several seed bases merge
             if key in seen:
-                raise ValueError(f"duplicate nodeid {nodeid!r} reported by shard #{seen[key]} and shard #{i}")
+                raise ValueError(f"duplicate nodeid {rec.nodeid!r} reported by shard #{seen[key]} and shard #{i}")
             seen[key] = i
             claims.append(copy.deepcopy(rec))
-    claims.sort(key=lambda r: str(r.get("nodeid", "")) if isinstance(r, dict) else "")  # stable
+    claims.sort(key=lambda r: r.nodeid)  # stable
 
-    shards: list[dict] = []
-    for res in results_list:
-        shards.extend(copy.deepcopy(s) for s in _shard_sessions(res["session"]))
-
-    first = results_list[0]["session"]
-    session = {k: copy.deepcopy(v) for k, v in first.items() if k not in ("shards", "warnings")}
-    started, finished, wall = _span(shards)
-    session["started"], session["finished"] = started, finished
-    session["duration_s"] = wall
-    workers = [s.get("workers") for s in shards]
-    if all(isinstance(w, int) and not isinstance(w, bool) for w in workers):
-        session["workers"] = sum(workers)
-    selected = [s.get("selected") for s in shards]
-    if all(isinstance(n, int) and not isinstance(n, bool) for n in selected):
-        session["selected"] = sum(selected)
+    shards = [copy.deepcopy(s) for res in results_list for s in _shard_sessions(res.session)]
+    session = dataclasses.replace(copy.deepcopy(results_list[0].session), shards=[], warnings=[])
+    session.started, session.finished, session.duration_s = _span(shards)
+    if all(s.workers is not None for s in shards):
+        session.workers = sum(s.workers for s in shards)
+    if all(s.selected is not None for s in shards):
+        session.selected = sum(s.selected for s in shards)
 
     warnings: list[str] = []
     # Versions: a single value when all shards agree, else {value: [shard indices]}.
-    names: list[str] = []
-    for s in shards:
-        for name in s.get("versions") or {}:
-            if name not in names:
-                names.append(name)
+    names = list(dict.fromkeys(name for s in shards for name in s.versions))
     versions: dict[str, Any] = {}
     for name in names:
         by_value: dict[str, list[int]] = {}
         for idx, s in enumerate(shards):
-            v = (s.get("versions") or {}).get(name)
+            v = s.versions.get(name)
             by_value.setdefault("missing" if v is None else str(v), []).append(idx)
         if len(by_value) == 1:
-            present = [v for s in shards if (v := (s.get("versions") or {}).get(name)) is not None]
+            present = [s.versions[name] for s in shards if s.versions.get(name) is not None]
             versions[name] = present[0] if present else None
         else:
             versions[name] = by_value
     if names:
-        session["versions"] = versions
-    bases = sorted({b for s in shards for b in (s.get("seed_bases") or [s.get("seed_base")]) if b is not None})
+        session.versions = versions
+    bases = sorted({b for s in shards for b in (s.seed_bases or [s.seed_base]) if b is not None})
     if bases:
-        session["seed_bases"] = bases
+        session.seed_bases = bases
     for key in ("profile", "device"):
-        values = []
-        for s in shards:
-            if s.get(key) not in values:
-                values.append(s.get(key))
+        values = list(dict.fromkeys(getattr(s, key) for s in shards))
         if len(values) > 1:
             warnings.append(f"Shards differ in {key}: " + ", ".join(str(v) for v in values))
-            if key in ("profile", "device"):
-                session[key] = " + ".join(str(v) for v in values)
+            setattr(session, key, " + ".join(str(v) for v in values))
     # Each shard's own warnings (e.g. workers sharing a GPU) and import errors stay visible after merging.
     collection_errors: list[Any] = []
     for s in shards:
-        own = s.get("warnings")
-        warnings.extend(str(w) for w in (own if isinstance(own, list) else []) if str(w) not in warnings)
-        errors = s.get("collection_errors")
-        collection_errors.extend(e for e in (errors if isinstance(errors, list) else []) if e not in collection_errors)
-    if warnings:
-        session["warnings"] = warnings
-    session["collection_errors"] = collection_errors
-    session["shards"] = shards
-    return {"session": session, "claims": claims}
+        warnings.extend(str(w) for w in s.warnings if str(w) not in warnings)
+        collection_errors.extend(e for e in s.collection_errors if e not in collection_errors)
+    session.warnings = warnings
+    session.collection_errors = collection_errors
+    session.shards = [to_json(s) for s in shards]
+    return Results(session, claims)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,18 +146,18 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             parser.error(f"no such results file: {path}")
         try:
-            loaded.append(load_results(path))
+            loaded.append(read_results_file(path))
             figures.update(read_figures(path))
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             parser.error(str(exc))
     try:
-        merged = merge_results(loaded)
+        merged = merge(loaded)
     except ValueError as exc:
         parser.error(f"cannot merge: {exc}")
 
     html_path, json_path = write_report(merged, args.out, figures)
     counts = verdict_counts(merged)
-    named = {f.get("sha256") for rec in merged["claims"] for f in rec.get("figures") or [] if isinstance(f, dict)}
+    named = {f.get("sha256") for rec in merged.claims for f in rec.figures or [] if isinstance(f, dict)}
     missing = sorted(str(sha) for sha in named - set(figures))
     if missing:  # said here too: a nightly's log shows it without opening the page
         print(f"warning: {len(missing)} figures named by the results are not in a figures/ folder beside them "

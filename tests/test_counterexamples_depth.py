@@ -105,8 +105,8 @@ def test_similar_is_inconclusive_when_the_difference_straddles_the_margin():
     depth = {1: curves(100, 2e-3), 4: curves(100, 2e-3), 7: curves(100, 2e-3)}
     noise = RNG.normal(0, 1, SEEDS)
     spread = (noise - noise.mean()) / noise.std(ddof=1)  # mean half the margin, sd three margins: t ≈ 0.6
-    depth[7][:, -1] = 0.1
-    depth[1][:, -1] = 0.1 + 0.5 * FITTED + 3 * FITTED * spread
+    depth[7] *= (0.1 / depth[7][:, -1])[:, None]  # final MSEs set by scaling whole curves: the tails stay flat
+    depth[1] *= ((0.1 + 0.5 * FITTED + 3 * FITTED * spread) / depth[1][:, -1])[:, None]
     verdict, record = fit_verdict(similar_final_fit, ((7, 1),), depth)
     assert verdict == "inconclusive" and statuses(record) == {"undecided"}
 

@@ -37,7 +37,7 @@ def test_torch_threads_do_not_depend_on_the_number_of_workers(workers):
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(3)
-        assert configure_device(config) == torch.device("cpu")
+        assert configure_device(config, []) == torch.device("cpu")
         assert torch.get_num_threads() == CPU_THREADS == 1
     finally:
         torch.set_num_threads(before)

@@ -40,7 +40,8 @@ def results(*claims: dict, seed_bases=(0,)) -> dict:
 
 
 def claim(nodeid: str, seconds: float | None, *runs: dict) -> dict:
-    return {"nodeid": nodeid, "duration_s": seconds, "runs": list(runs)}
+    return {"claim": nodeid.split("::test_")[-1].split("[")[0], "nodeid": nodeid, "duration_s": seconds,
+            "runs": list(runs)}
 
 
 def test_durations_of_a_cold_run_are_its_items_times():

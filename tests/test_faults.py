@@ -68,7 +68,7 @@ def test_a_claims_module_that_does_not_import_is_on_the_page(pytester):
 def test_merging_shards_keeps_each_shards_import_errors_and_warnings():
     def shard(nodeid, **session):
         return {"session": {"profile": "cpu", "versions": {}, **session},
-                "claims": [{"nodeid": nodeid, "verdict": "holds", "outcome": "passed"}]}
+                "claims": [{"claim": "t", "nodeid": nodeid, "verdict": "holds", "outcome": "passed"}]}
 
     merged = merge_results([shard("claims/a.py::t", collection_errors=[{"nodeid": "claims/x.py", "error": "E"}]),
                             shard("claims/b.py::t", warnings=["4 xdist workers share 2 GPU(s)"])])

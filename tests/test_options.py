@@ -186,15 +186,15 @@ def test_the_controller_says_when_workers_share_gpus(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    said = []
+    said, shown = [], []
     controller = SimpleNamespace(getoption=lambda name: name == "gpu", option=SimpleNamespace(numprocesses=3),
-                                 claims_warnings=[], issue_config_time_warning=lambda w, stacklevel: said.append(str(w)))
-    assert devices.configure_device(controller) == torch.device("cuda", 0)
-    assert said == controller.claims_warnings == [gpu_sharing_message(3, 2)]
+                                 issue_config_time_warning=lambda w, stacklevel: said.append(str(w)))
+    assert devices.configure_device(controller, shown) == torch.device("cuda", 0)
+    assert said == shown == [gpu_sharing_message(3, 2)]
     worker = SimpleNamespace(getoption=lambda name: name == "gpu", workerinput={"workerid": "gw3", "workercount": 3},
-                             claims_warnings=[], issue_config_time_warning=lambda w, stacklevel: said.append(str(w)))
-    assert devices.configure_device(worker) == torch.device("cuda", 1)  # gw3 -> GPU 3 mod 2
-    assert len(said) == 1
+                             issue_config_time_warning=lambda w, stacklevel: said.append(str(w)))
+    assert devices.configure_device(worker, shown) == torch.device("cuda", 1)  # gw3 -> GPU 3 mod 2
+    assert len(said) == 1 and len(shown) == 1
 
 
 # --- full MNIST is needed only by the selected claims that train on it ---------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reports import load_results, merge_results, render_html, verdict_counts, write_report
+from harness.results import read_results
 from reports.build import count_line, sanitize, valid_base64
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,6 +180,26 @@ def test_expected_outcomes_not_marked_unexpected():
     assert "No baseline" in render_html(make_results())
 
 
+def test_banner_names_every_variant_without_an_expected_verdict():
+    """Counter-example of the old banner: a variant the baseline does not list was never compared, yet the page
+    said "Every verdict equals the reviewed baseline"."""
+    listed = make_record()
+    new = make_record("random_labels", "new_one-003", expected=None, comparison="not in the baseline")
+    new["expected"] = None
+    page = render_html(make_results([listed, new], baseline="claims/expected/cpu-on-cpu.json"))
+    assert "Every verdict equals the reviewed baseline" not in page
+    assert "1 variant run had no expected verdict" in page and "random_labels[new_one-003] (not in the baseline)" in page
+
+
+def test_banner_reports_moves_from_a_new_seed_draw_without_failing_them():
+    moved = make_record(verdict="inconclusive", expected="holds", outcome="passed", change="moved",
+                        comparison="a new seed draw", seed_base=7000)
+    page = render_html(make_results([make_record(), moved], baseline="claims/expected/cpu-on-cpu.json"))
+    assert "1 verdict moved to or from inconclusive" in page and "holds \u2192 inconclusive (a new seed draw)" in page
+    assert "moved from holds" in page and "CHANGED" not in page
+    assert "Every verdict equals the reviewed baseline" not in page
+
+
 def test_untrusted_strings_are_escaped_everywhere():
     rec = make_record(
         XSS,
@@ -307,7 +328,9 @@ def test_write_then_load_round_trip(tmp_path):
     for rec in results["claims"]:  # image data moves out of results.json into figures/<sha256>.png
         for fig in rec["figures"]:
             fig["file"] = f"figures/{fig.pop('png_base64') and fig['sha256']}.png"
-    assert loaded == results
+    assert loaded == read_results(results).to_json()  # the schema's fields, each record's own values kept
+    assert all(loaded["claims"][i][k] == v for i, rec in enumerate(results["claims"]) for k, v in rec.items())
+    assert all(loaded["session"][k] == v for k, v in results["session"].items())
     html_again, _ = write_report(loaded, tmp_path / "again")  # a rebuild reads no image: the note says so
     assert "omitted" in html_again.read_text()
     html_from_dir, _ = write_report(loaded, tmp_path)  # beside its figures/ it embeds them
@@ -476,3 +499,20 @@ def test_variant_shows_its_budget_gates_and_the_seeds_that_would_decide_it():
     assert "NOT met: 4 hidden layers: loss converged \u2014 fell 12% over the last 20% of 2000 steps" in text
     assert "met: 1 hidden layer: loss converged" in text
     assert "final train accuracy (min over seeds): 23" in text
+
+
+def test_the_answer_along_the_budget_is_drawn_as_a_strip():
+    from harness import budget as hb
+    from harness.record import Record
+
+    def file_checks(b, rec):  # reaches 1 from budget 90 on: moves along 100's rung, stable along 200's
+        rec.check("value reaches 1", b / 90, ">=", 1.0)
+    rec = Record("random_labels", variant="fits-000")
+    hb.file_until_stable(rec, file_checks, start=100, cap=200, step=10)
+    page = render_html(make_results([make_record(budget=rec.budget_trace.as_dict())]))
+    assert "along the budget:" in page and 'class="strip"' in page
+    assert all(f'<th class="num">{b}</th>' in page for b in (50, 80, 100, 150, 200))
+    assert "stable: every check" in page and "still moving" not in page
+    moving = dict(rec.budget_trace.as_dict(), stable=False, moving=["value reaches 1"], next_cost_s=12.5)
+    page = render_html(make_results([make_record(budget=moving)]))
+    assert "still moving at the cap" in page and "≈ 12.5 CPU-s" in page

@@ -73,6 +73,15 @@ def test_extension_equals_a_straight_run_bit_for_bit(config, prefix, hand_writte
     assert extended.resumed_from == prefix and straight.resumed_from is None
 
 
+@pytest.mark.parametrize("config", [CNN, MNIST_MLP], ids=["cnn", "mlp"])
+def test_the_shorter_run_is_left_as_it_was(config):
+    split = load_split(config.data, "cpu")
+    short = train_ensemble(shorter(config, 2), SEEDS, split)
+    before = {k: v.clone() for k, v in short.params.items()}
+    train_ensemble(config, SEEDS, split, resume=short)
+    assert all(torch.equal(short.params[k], before[k]) for k in before)
+
+
 def test_extension_twice_equals_a_straight_run():
     split = load_split(DEEP_FIT.data, "cpu")
     first = train_ensemble(shorter(DEEP_FIT, 10), SEEDS, split)

@@ -210,7 +210,7 @@ def fit_per_profile(cpu_steps: int, cpu_cap: int, *, budget: int | None = None, 
 # steps; 004's fits 7000 and 001's 3000 (cost). Caps (issue 20, fixed before any verdict seed): one doubling of
 # each start (12000 / 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set
 # by cost: C1 + C2 with every variant at its cap within 400 CPU-s cold on the 2-core machine. Pilot (seed base
-# 10000, machine shared): C1 117 CPU-s, C2 229; at every cap ~380. Seeds: 8 per fit (power at the first
+# 10000, shared machine, trainer of main dac36b1): C1 87 CPU-s, C2 186 cold; every variant at its cap ~293. Seeds: 8 per fit (power at the first
 # pilot's effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8; "similar"
 # 152-284 at that pilot's spread); 12 at full.
 

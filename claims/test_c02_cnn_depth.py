@@ -194,8 +194,8 @@ def recipe(epochs: int, cap: int, n_train: int | None = None, n_test: int | None
 # within 400 CPU-s cold on the 2-core machine (C2 cost 71 CPU-s at its starts; the MNIST CNNs ~13 CPU-s per epoch
 # for all six): 003's CNNs, whose own gate needs 97.8%, may double twice (5 -> 20 epochs, ~100 CPU-s); 004's
 # and 001's, gated only by stability, once (5 -> 10, ~80 CPU-s); the DNNs once (25 -> 50); the digits twice
-# (10 -> 40, ~16 CPU-s). Pilot (seed base 10000, shared machine, trainer of main dac36b1): C2 186 CPU-s cold,
-# every cap reached but the DNNs' (50 epochs, 6 CPU-s); 003's 2- and 4-dense nets still short of 97.8% at 20. The DNNs (004) met the gate at 25
+# (10 -> 40, ~16 CPU-s). Pilot (seed base 10000, shared machine, trainer of main dac36b1): C2 186 CPU-s cold
+# with every variant at its cap; 003's 2- and 4-dense nets still short of 97.8% at 20 epochs. The DNNs (004) met the gate at 25
 # epochs (1-hidden-layer net 0.989-0.997). Seeds: 8, the power rule's minimum for sign tests under Holm over up to
 # 6 checks (0.5^8 = 0.0039 < 0.05/6); at pilot 2's effects stats.seeds_needed gives 4-7 for 003's checks, 5-16 for
 # 004's 2-vs-1-conv checks, 4-6 for the DNN checks, 17 for 001's equivalence (sd of the difference 0.0095).

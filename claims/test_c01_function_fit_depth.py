@@ -205,14 +205,14 @@ def fit_per_profile(cpu_steps: int, cpu_cap: int, *, budget: int | None = None, 
             "full": FunctionFit(**fit, budget=budget, width=width, steps=25000, cap=25000, seeds=12, n_points=1000)}
 
 
-# Variants that share a fit share its runs through the cache. Starts (cpu), from pilots on seeds >= 10000: 003's
-# sinc nets fitted by a median 1275 (4 layers), 1885 (7) and 3525 (1) steps, the sgn 7-layer net by 2015: 6000
-# steps; 004's fits 7000 and 001's 3000 (cost). Caps (issue 20, fixed before any verdict seed): one doubling of
-# each start (12000 / 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set
-# by cost: C1 + C2 with every variant at its cap within 400 CPU-s cold on the 2-core machine. Pilot (seed base
-# 10000, shared machine, trainer of main dac36b1): C1 87 CPU-s, C2 186 cold; every variant at its cap ~293. Seeds: 8 per fit (power at the first
-# pilot's effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8; "similar"
-# 152-284 at that pilot's spread); 12 at full.
+# Variants that share a fit share its runs through the cache. Starts (cpu), from pilots on seeds >= 10000: 003's sinc
+# nets fitted by a median 1275 (4 layers), 1885 (7) and 3525 (1) steps, the sgn 7-layer net by 2015: 6000 steps; 004's
+# fits 7000 and 001's 3000 (cost). Caps (issue 20, fixed before any verdict seed): one doubling of each start (12000 /
+# 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set by cost: C1 + C2 with
+# every variant at its cap within 400 CPU-s cold on the 2-core machine. Pilot (seed base 10000, shared machine,
+# trainer of main dac36b1): C1 87 CPU-s, C2 186 cold; every variant at its cap ~293. Seeds: 8 per fit (power at the
+# first pilot's effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8;
+# "similar" 152-284 at that pilot's spread); 12 at full.
 
 # 003 §1.1: 571/572/571 parameters at 1/4/7 dense layers, leaky ReLU, Adam lr 1.2e-3 (1.1e-3 for the 1-layer
 # net: the suite uses 1.2e-3 for all, one config per depth family), wd 1e-4; lr 9e-3 on sgn
@@ -232,8 +232,8 @@ SIN_COS_TINY_004 = fit_per_profile(7000, 14000, function="sin_cos", activation="
 # 001 §1-1: 7/4/2 hidden layers, tanh, SGD; no widths, counts or lr given: width 20 at every depth, lr 0.1
 SIN_001 = fit_per_profile(3000, 6000, function="sin", activation="tanh", depths=(2, 4, 7), width=20, optimizer="sgd",
                           lr=0.1, weight_decay=0.0)
-SGN_001 = fit_per_profile(3000, 6000, function="sign_sin", activation="tanh", depths=(2, 4, 7), width=20, optimizer="sgd",
-                          lr=0.1, weight_decay=0.0)
+SGN_001 = fit_per_profile(3000, 6000, function="sign_sin", activation="tanh", depths=(2, 4, 7), width=20,
+                          optimizer="sgd", lr=0.1, weight_decay=0.0)
 
 # how the settings differ from the reports' (the page's fidelity notes)
 POINTS_CPU = "200 evenly spaced training points on [-1, 1], full batch (no report states the number or the batch)"

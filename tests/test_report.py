@@ -14,7 +14,8 @@ import pytest
 
 from reports import load_results, merge_results, render_html, verdict_counts, write_report
 from harness.results import read_results
-from reports.build import count_line, sanitize, valid_base64
+from harness.results import json_safe as sanitize
+from reports.page import count_line, valid_base64
 
 ROOT = Path(__file__).resolve().parents[1]
 XSS = "<script>alert(1)</script>"
@@ -441,7 +442,7 @@ def test_merge_cli_round_trip(tmp_path):
 
 def test_reports_package_is_stdlib_only():
     code = (
-        "import sys, reports, reports.build, reports.merge; "
+        "import sys, reports, reports.files, reports.merge; "
         "bad = sorted(m for m in ('torch', 'pytest', 'numpy', 'matplotlib') if m in sys.modules); "
         "assert not bad, bad"
     )

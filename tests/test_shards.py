@@ -32,7 +32,7 @@ def test_merged_shards_match_a_single_run(suite):  # noqa: F811
 
 
 def test_durations_file_from_results(tmp_path):
-    from reports.build import write_report
+    from reports.files import write_report
     from reports.durations import main
 
     results = {"session": {"started": "", "finished": "", "duration_s": 1.0, "profile": "cpu"},

@@ -114,7 +114,7 @@ def merged_nightly(tmp_path: Path, monkeypatch, name: str, upload_path: str | No
     it, uploaded and downloaded as the workflow says, merged by the report job's command. Returns the page
     the report job uploads and how many figures it should show (each claim's distinct figures). `upload_path`
     replaces the shards' upload path (to show what a workflow that uploads less would publish)."""
-    from reports.build import write_report
+    from reports.files import write_report
     from reports.merge import main as merge
 
     workflow = load(name)

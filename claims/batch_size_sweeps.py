@@ -71,12 +71,15 @@ BATCH_SIZES_CPU = (32, 64, 128, 256, 512, 1024)  # 8 … 26% of the 4000 images 
 # reports ran 5 (003, of 60,000 images) and 200 epochs (002); at cap 100 the same pilot cost 128 CPU-s cold (004's
 # sweep stopped at 400 of its 800: ≈ 10 CPU-s more at its cap). Fixed steps: cap 1000 steps = its start: the next rung
 # (2000 steps, ≈ 28 CPU-s more) does not fit beside the fixed-epochs cap. In the first pilot batch 32 reached train
-# accuracy 0.95 at 1000 steps (0.99 needs ≈ 4000 steps).
+# accuracy 0.95 at 1000 steps (0.99 needs ≈ 4000 steps). Second allocation (issue 20, from a pilot at seed base 10000
+# with every cap raised, before any verdict seed at these caps; docs/budgets.md): fixed epochs up to 400 (the pilot's
+# answers settled by 400: the sweep cost ≈ 160 CPU-s there), fixed steps up to 8000 (the pilot's still moved at 4000,
+# gated on training; the next rung ≈ 60 CPU-s).
 # Seeds by power: pilot Spearman rho over 6 batch sizes × 4 seeds: sensitivity -0.94, test accuracy -0.65, Keskar
 # ε-sharpness +0.44; stats.seeds_needed at Holm's first rung (α/2 where a variant has 2 checks) gives 6, 19 and 34
 # points; 6 seeds (36 points) cover all three.
-FIXED_EPOCHS_CPU = BatchSweep(MLP_BATCH_CPU, BATCH_SIZES_CPU, "epochs", 50, 100, lr=1e-3, seeds=6, n_train=4000)
-FIXED_STEPS_CPU = BatchSweep(MLP_BATCH_CPU, BATCH_SIZES_CPU, "steps", 1000, 1000, lr=1e-3, seeds=4, n_train=4000)
+FIXED_EPOCHS_CPU = BatchSweep(MLP_BATCH_CPU, BATCH_SIZES_CPU, "epochs", 50, 400, lr=1e-3, seeds=6, n_train=4000)
+FIXED_STEPS_CPU = BatchSweep(MLP_BATCH_CPU, BATCH_SIZES_CPU, "steps", 1000, 8000, lr=1e-3, seeds=4, n_train=4000)
 MLP_BATCH_FULL = MLPSpec(784, (500,), 10)  # 003's 397,510-parameter DNN
 BATCH_SIZES_FULL = (32, 64, 128, 256, 512, 1024, 2048, 4096)
 # full caps: 002's 200 epochs (the longest any report trained); fixed steps by cost, four times the start

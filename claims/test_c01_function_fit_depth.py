@@ -207,41 +207,44 @@ def fit_per_profile(cpu_steps: int, cpu_cap: int, *, budget: int | None = None, 
 
 # Variants that share a fit share its runs through the cache. Starts (cpu), from pilots on seeds >= 10000: 003's sinc
 # nets fitted by a median 1275 (4 layers), 1885 (7) and 3525 (1) steps, the sgn 7-layer net by 2015: 6000 steps; 004's
-# fits 7000 and 001's 3000 (cost). Caps (issue 20, fixed before any verdict seed): one doubling of each start (12000 /
-# 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set by cost: C1 + C2 with
-# every variant at its cap within 400 CPU-s cold on the 2-core machine. Pilot (seed base 10000, shared machine,
-# trainer of main dac36b1): C1 87 CPU-s, C2 186 cold; every variant at its cap ~293. Seeds: 8 per fit (power at the
-# first pilot's effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8;
-# "similar" 152-284 at that pilot's spread); 12 at full.
+# fits 7000 and 001's 3000 (cost). Caps, first allocation (issue 20, fixed before any verdict seed): one doubling of
+# each start (12000 / 14000 / 6000 steps; 12000 also covers 003's own 8146 epochs for its 7-layer sgn net), set by
+# cost: C1 + C2 with every variant at its cap within 400 CPU-s cold on the 2-core machine (pilot, seed base 10000,
+# trainer of main dac36b1: C1 87 CPU-s, C2 186 cold; every variant at its cap ~293). Second allocation (issue 20,
+# from a pilot at seed base 10000 with every cap raised, before any verdict seed at these caps; docs/budgets.md):
+# 003's fits up to its own 25000 epochs (24000); 001's and 004's up to 24000 and 56000: their answers still moved at
+# 12000 and 28000 in the pilot, and each next rung costs ≈ 30 CPU-s. Seeds: 8 per fit (power at the first pilot's
+# effects, stats.seeds_needed: 004 5-30, 001 sgn 7-8; sinc-faster's log-rank underpowered at 8; "similar" 152-284 at
+# that pilot's spread); 12 at full.
 
 # 003 §1.1: 571/572/571 parameters at 1/4/7 dense layers, leaky ReLU, Adam lr 1.2e-3 (1.1e-3 for the 1-layer
 # net: the suite uses 1.2e-3 for all, one config per depth family), wd 1e-4; lr 9e-3 on sgn
-SINC_003 = fit_per_profile(6000, 12000, function="sinc", activation="leaky_relu", depths=(1, 4, 7), budget=571,
+SINC_003 = fit_per_profile(6000, 24000, function="sinc", activation="leaky_relu", depths=(1, 4, 7), budget=571,
                            optimizer="adam", lr=1.2e-3, weight_decay=1e-4)
-SGN_003 = fit_per_profile(6000, 12000, function="sign_sin", activation="leaky_relu", depths=(1, 4, 7), budget=571,
+SGN_003 = fit_per_profile(6000, 24000, function="sign_sin", activation="leaky_relu", depths=(1, 4, 7), budget=571,
                           optimizer="adam", lr=9e-3, weight_decay=1e-4)
 # 004: 1008/1019/1006 parameters at 1/3/6 hidden layers; activation and optimiser not given (ReLU, Adam 1e-3)
-ABS_SINC_004 = fit_per_profile(7000, 14000, function="abs_sinc", activation="relu", depths=(1, 3, 6), budget=1000,
+ABS_SINC_004 = fit_per_profile(7000, 56000, function="abs_sinc", activation="relu", depths=(1, 3, 6), budget=1000,
                                optimizer="adam", lr=1e-3, weight_decay=0.0)
-SIN_COS_004 = fit_per_profile(7000, 14000, function="sin_cos", activation="relu", depths=(1, 3, 6), budget=1000,
+SIN_COS_004 = fit_per_profile(7000, 56000, function="sin_cos", activation="relu", depths=(1, 3, 6), budget=1000,
                               optimizer="adam", lr=1e-3, weight_decay=0.0)
 # 004's conjecture names its condition: "very few units per layer" in its deepest (6-layer) net = 3 units,
 # 70 parameters; the 1-hidden-layer net of the same budget has 23 units
-SIN_COS_TINY_004 = fit_per_profile(7000, 14000, function="sin_cos", activation="relu", depths=(1, 6), budget=70,
+SIN_COS_TINY_004 = fit_per_profile(7000, 56000, function="sin_cos", activation="relu", depths=(1, 6), budget=70,
                                    optimizer="adam", lr=1e-3, weight_decay=0.0)
 # 001 §1-1: 7/4/2 hidden layers, tanh, SGD; no widths, counts or lr given: width 20 at every depth, lr 0.1
-SIN_001 = fit_per_profile(3000, 6000, function="sin", activation="tanh", depths=(2, 4, 7), width=20, optimizer="sgd",
+SIN_001 = fit_per_profile(3000, 24000, function="sin", activation="tanh", depths=(2, 4, 7), width=20, optimizer="sgd",
                           lr=0.1, weight_decay=0.0)
-SGN_001 = fit_per_profile(3000, 6000, function="sign_sin", activation="tanh", depths=(2, 4, 7), width=20,
+SGN_001 = fit_per_profile(3000, 24000, function="sign_sin", activation="tanh", depths=(2, 4, 7), width=20,
                           optimizer="sgd", lr=0.1, weight_decay=0.0)
 
 # how the settings differ from the reports' (the page's fidelity notes)
 POINTS_CPU = "200 evenly spaced training points on [-1, 1], full batch (no report states the number or the batch)"
 POINTS_FULL = "unstated: 1000 evenly spaced training points, full batch"
 SEEDS_CPU = "8 seeds per depth (the reports: one run each)"
-STEPS_003_CPU = ("6000 full-batch steps, doubled once to 12000 while the answer moves (003's cap: 25000 epochs; its "
+STEPS_003_CPU = ("6000 full-batch steps, doubled up to 24000 while the answer moves (003's cap: 25000 epochs; its "
                  "1-layer sinc model converged at 2186)")
-STEPS_004_CPU = "7000 full-batch steps, doubled once to 14000 while the answer moves (004: epochs not given)"
+STEPS_004_CPU = "7000 full-batch steps, doubled up to 56000 while the answer moves (004: epochs not given)"
 FITTED_READING = ("'converged' read as MSE <= 1% of the target's variance (003: 'a near-zero loss'); 'no longer "
                   "decreases' as the answer no longer changing at ½, ¾ and all of the budget")
 LR_003 = "1-layer net at lr 1.2e-3 like the deeper ones (003: 1.1e-3)"
@@ -251,7 +254,7 @@ SIMILAR_READING = ("'similar' read as final MSEs equal within 1% of the target's
                    "per depth, each to convergence)")
 UNSTATED_004 = "unstated by 004: ReLU, full-batch Adam lr 1e-3"
 UNSTATED_001 = "unstated by 001: width 20 at every depth (001 gives no widths or counts), full-batch SGD lr 0.1"
-STEPS_001_CPU = "3000 full-batch steps, doubled once to 6000 while the answer moves (001: epochs not given)"
+STEPS_001_CPU = "3000 full-batch steps, doubled up to 24000 while the answer moves (001: epochs not given)"
 SLOWLY_READING = ("'decreases slowly' read as a higher mean log training MSE over the budget's records than each "
                   "deeper net (001 states no fit criterion or epoch counts)")
 DEPTHS_001 = "the simplest net has 2 hidden layers, as 001's setup line says (its next sentence says 'only one')"
@@ -279,7 +282,7 @@ VARIANTS = variants(
             statement=DEEPEST_003, sources=["003 §1.1.2"],
             cpu=FitSettings(fit=SGN_003["cpu"], check=fewer_steps_to_fit, pairs=((7, 1), (7, 4)), must_fit=(7,)),
             full=FitSettings(fit=SGN_003["full"], check=fewer_steps_to_fit, pairs=((7, 1), (7, 4)), must_fit=(7,)),
-            deviations_cpu=["6000 full-batch steps, doubled once to 12000 while the answer moves (003's cap: 25000 "
+            deviations_cpu=["6000 full-batch steps, doubled up to 24000 while the answer moves (003's cap: 25000 "
                             "epochs; its 7-layer model converged at 8146)",
                             FITTED_READING, POINTS_CPU, SEEDS_CPU],
             deviations_full=[FITTED_READING, POINTS_FULL]),

@@ -1,9 +1,9 @@
-"""C7 random_labels — a network memorises random labels: train accuracy near 100 %, test at chance, test loss
-rising while train loss falls (000 §1, 002, 003 §3.1; contrary: 001 §3-1).
+"""C7 random_labels — a network memorises random labels: train accuracy near 100 %, train loss near 0, test loss
+rising while train loss falls (000 §1, 002; contrary: 001 §3-1).
 
 Variants, one per report sentence: 000's DNN fits 1000 randomly labelled images; 002's setting fits completely (loss
-near 0) and is at chance on validation data; 001's CNN's test loss climbs while its train loss falls, and 001's literal
-"cannot fit". 003's "poor on the test data" has no variant: uniform random labels make chance the expected test
+near 0); 001's CNN's test loss climbs while its train loss falls, and 001's literal "cannot fit". 003's "poor on the
+test data" and 002's "poor on validation data" have no check: uniform random labels make chance the expected test
 accuracy by construction (docs/findings.md). Each seed draws its own random labels (and its own training subset), so
 seeds are independent replicates. The budget grows while any check's answer moves along it (harness.budget), up to
 each variant's cap; the gates are the sentences' own words ("learned completely", "as the learning process goes",
@@ -35,12 +35,9 @@ Q001_CANNOT = Quote("001", "§3-1", "This infers that this CNN model cannot fit 
 # --- thresholds, fixed from the reports' words before any run --------------------------------------------------
 # NEAR_100 (training_gates): "fit" (000), "完整學習" learned completely / "accuracy 接近 1" (002): train accuracy >= 0.99
 NEAR_ZERO_LOSS = 0.05  # 002 "訓練 loss 接近 0" (train loss near 0): below 2% of ln 10 = 2.30, the loss at chance
-CHANCE = 0.10         # 10 balanced classes
-CHANCE_MARGIN = 0.02  # "相當差" quite poor (002) read as at chance: mean test accuracy within 0.10 ± 0.02
-                      # (a fifth of chance), an equivalence margin fixed from the words before any run
 RISE = 0.01           # 001 "the testing loss climes up": final test loss at least 1% above its minimum
 UNDER_WAY = 0.9       # 001 "as the learning process goes": judged once every seed's train loss is 10% below its start
-RANDOM_LABEL_CHECKS = ("fits", "cannot fit", "train loss near 0", "test at chance", "test loss climbs")
+RANDOM_LABEL_CHECKS = ("fits", "cannot fit", "train loss near 0", "test loss climbs")
 
 
 @dataclass(frozen=True)
@@ -60,11 +57,11 @@ class RandomLabels:
 DNN_000 = MLPSpec(784, (20, 20, 20), 10)                      # 000's 16,750-parameter DNN: 3 hidden layers of 20
 DNN_003 = MLPSpec(784, (500,), 10)                            # 003's 397,510-parameter DNN (002's stand-in)
 CNN_001 = CNNSpec(channels=(16, 32), dense=(50,), kernel=5, padding="valid")  # 001's CNN: conv 16, 32, k5, pool, dense 50
-CAP_CNN_001 = 50  # cost: one doubling of 25 epochs, ≈ 30 CPU-s at 2 seeds (pilot, seed base 10000); 100 epochs cost
-                  # ≈ 60 and still leave 001's "cannot fit" waiting on its gate (the loss fell 38% over the last 20%)
+CAP_CNN_001 = 200  # first allocation 50 (one doubling, ≈ 30 CPU-s at 2 seeds); second (see "Caps, second allocation"
+                  # below) 200: ≈ 90 CPU-s at 2 seeds in the pilot, which still left 001's "cannot fit" waiting
 FITS = "A network fits random labels: train accuracy near 100%, test accuracy at chance, test loss rises"
 CNN_001_FEATURES = "unpadded convolutions leave 32×4×4 = 512 features where 001's dense layer takes 32×5×5 = 800"
-CNN_001_CPU = ("unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 50 while the "
+CNN_001_CPU = ("unstated: all 4000 images of the offline split, batch 50, Adam lr 1e-3, 25 epochs (up to 200 while the "
                "answer moves)")
 CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 images, batch 100, lr 1e-3, 300 epochs")
 
@@ -79,9 +76,13 @@ CNN_001_FULL = ("32×4×4 features (001: 32×5×5)", "unstated: all 60,000 image
 # Pilot of these budgets (seed base 10000, cold: C7 91, C8 74, C9 118 CPU-s here, 283 in all): fits-000 fits from
 # epoch 200 (stable at 500, 8 CPU-s); 002's fit is 'against' at epoch 50 and holds from 80 (200 epochs: 101 CPU-s);
 # 001's CNN 30 CPU-s to 50 epochs, its test loss climbing from epoch 20.
-# Seeds by power (TOST, margin CHANCE_MARGIN, alpha 0.05 after Holm over 002's 3 checks): n >= sd²(z + z_0.90)² /
-# (margin − |mean − 0.1|)² + 1 (stats.seeds_needed); 002's setting sd 0.0060 over 6, 0.0067 over 5 (p = 0.002) → 3:
-# 5 seeds. 001's checks are per-seed thresholds (no power calculation): 2 seeds.
+# Seeds: 002's 5 were set by the power of its former "test at chance" TOST (dropped in issue 20: true by
+# construction, docs/findings.md); its checks and 001's are now per-seed thresholds (no power calculation): 5 and 2.
+# Caps, second allocation (issue 20, from the pilot at seed base 10000 with every cap raised, before any verdict
+# seed at these caps): where the pilot's answer still moved at its cap, the cap doubles again, cheapest next rung
+# first, while the cold run's estimate stays within issue 20's 15 minutes on this machine (docs/budgets.md has the list):
+# 002's 200 -> 400 (93 CPU-s; the last doubling below 002's own 500 epochs); 001's CNN stays at 200 (its next rung,
+# 400, ≈ 121 CPU-s, does not fit; its loss still fell 71% over the last 20% of 200 epochs in the pilot).
 VARIANTS = variants(
     Variant("fits-000", SCALED, quotes=[Q000_FITS],
             statement="000's 16,750-parameter DNN fits 1000 randomly labelled images easily", sources=["000 §1"],
@@ -96,24 +97,22 @@ VARIANTS = variants(
                             "unstated: 784-20-20-20-10, the member of 000's §2 family with exactly 000's 16,750 "
                             "parameters; Adam (000 gives lr 3e-3, no optimiser)", "5 seeds"],
             deviations_full=["unstated: 784-20-20-20-10 and Adam", "5 seeds"]),
-    Variant("fits_test_poor-002", SCALED, quotes=[Q002_FITS, Q002_FITS_NUMBERS],
+    Variant("learns_completely-002", SCALED, quotes=[Q002_FITS, Q002_FITS_NUMBERS],
             statement="Trained on 5000 randomly labelled images, the model learns them completely (train loss near 0, "
-                      "accuracy near 1) and is poor (at chance) on validation data", sources=["002"],
-            cpu=RandomLabels(checks=("fits", "train loss near 0", "test at chance"), model=DNN_003, n_train=4000,
+                      "accuracy near 1); the validation half ('poor') is true by construction and not tested",
+            sources=["002"],
+            cpu=RandomLabels(checks=("fits", "train loss near 0"), model=DNN_003, n_train=4000,
                              batch_size=128, epochs=100,
-                             cap=100,  # cost: ≈ 50 CPU-s; 200 cost ≈ 100 (pilot, seed base 10000), beyond the
-                                       # cpu profile's share with C8's and C9's caps (002's 500 epochs: ≈ 250)
+                             cap=400,  # see "Caps, second allocation" above (002's own 500 epochs: ≈ 230 CPU-s)
                              lr=1e-3, seeds=5, record_every=10),
-            full=RandomLabels(checks=("fits", "train loss near 0", "test at chance"), model=DNN_003, n_train=5000,
+            full=RandomLabels(checks=("fits", "train loss near 0"), model=DNN_003, n_train=5000,
                               batch_size=128, epochs=500, cap=500,  # 002's own 500 epochs
                               lr=1e-4, seeds=5, n_test=10000, record_every=25),
             deviations_cpu=["4000 images (the whole offline split) instead of 5000",
-                            "100 epochs instead of 500",
+                            "100 epochs, up to 400 while the answer moves, instead of 500",
                             "Adam lr 1e-3 instead of 1e-4", "unstated: 003's 784-500-10 DNN (002 names no model)",
-                            "'相當差' (quite poor) read as 'at chance': mean test accuracy within 0.10 ± 0.02 (TOST)",
                             "5 seeds"],
-            deviations_full=["unstated: 003's 784-500-10 DNN (002 names no model)", "'quite poor' read as 'at chance'",
-                             "5 seeds"]),
+            deviations_full=["unstated: 003's 784-500-10 DNN (002 names no model)", "5 seeds"]),
     Variant("test_loss_climbs-cnn-001", SCALED, quotes=[Q001_OVERFIT],
             statement="001's CNN on random labels: the training loss decreases while the testing loss climbs up",
             sources=["001 §3-1"],
@@ -129,9 +128,9 @@ VARIANTS = variants(
             full=RandomLabels(checks=("cannot fit",), model=CNN_001, n_train=60000, batch_size=100, epochs=300,
                               cap=300, lr=1e-3, seeds=5, n_test=10000, record_every=10),
             deviations_cpu=[CNN_001_FEATURES, CNN_001_CPU, "2 seeds",
-                            "budget: the cap of 50 epochs does not reach the gate (pilot, seed base 10000: the loss "
-                            "still fell 38% over the last 20% of 100 epochs): deciding needs >= ~150 epochs, above the "
-                            "cpu profile's share"],
+                            "budget: the cap of 200 epochs did not reach the gate in the pilot (seed base 10000: the "
+                            "loss still fell 71% over the last 20% of 200 epochs); the next rung does not fit the cpu "
+                            "profile's 15 minutes"],
             deviations_full=CNN_001_FULL,
             misattributed="001's 'cannot fit' follows from curves whose training loss keeps falling while the test loss "
                           "climbs (which 001 calls over-fitting); the variant reads it literally: train accuracy stays "
@@ -154,9 +153,6 @@ def file_random_label_checks(record, checks: tuple[str, ...], train_loss, train_
     if "train loss near 0" in checks:
         record.check(f"final train loss <= {NEAR_ZERO_LOSS}", stats.each_seed(train_loss[:, -1], "<=", NEAR_ZERO_LOSS),
                      requires=(fit,))
-    if "test at chance" in checks:  # each seed draws its own labels: independent replicates of the test accuracy
-        record.check("final test accuracy at chance", stats.equivalent(test_acc[:, -1], CHANCE, CHANCE_MARGIN,
-                                                                       label="test accuracy"), requires=(fit,))
     if "test loss climbs" in checks:  # an observation during training: needs training under way, not finished
         under_way = verdict.reached("learning under way", float(np.mean(train_loss[:, -1] <= UNDER_WAY * train_loss[:, 0])),
                                     f"final train loss <= {UNDER_WAY} x its initial value")

@@ -78,7 +78,7 @@ REPORTS_002_003 = "003 used 784-500-10 at batch 10…1510 with wd 1e-4; 002 a co
 EPOCHS_002_003_CPU = f"50 epochs at every batch size, read up to {FIXED_EPOCHS_CPU.cap} (003: 5; 002: 200)"
 EPOCHS_002_003_FULL = f"20 epochs at every batch size, read up to {FIXED_EPOCHS_FULL.cap} (003: 5; 002: 200)"
 EPOCHS_002_CPU = f"50 epochs at every batch size, read up to {FIXED_EPOCHS_CPU.cap} (002: 200)"
-STEPS_CPU = "1000 optimizer steps at every batch size"
+STEPS_CPU = f"1000 optimizer steps at every batch size, read up to {FIXED_STEPS_CPU.cap}"
 STEPS_FULL = "10000 optimizer steps at every batch size, read up to 40000"
 
 VARIANTS = variants(

@@ -69,7 +69,8 @@ VARIANTS = variants(
             statement="Large-batch minima are sharper (ε-sharpness)", sources=["Keskar et al. 2017", "contrary: 004"],
             cpu=Sharpness(FIXED_STEPS_CPU, "epsilon", "greater", trained_models=True),
             full=Sharpness(FIXED_STEPS_FULL, "epsilon", "greater", trained_models=True),
-            deviations_cpu=[SWEEP_CPU, "1000 optimizer steps at every batch size", "ε = 1e-3, 10 ascent steps"],
+            deviations_cpu=[SWEEP_CPU, f"1000 optimizer steps at every batch size, read up to {FIXED_STEPS_CPU.cap}",
+                            "ε = 1e-3, 10 ascent steps"],
             deviations_full=[SWEEP_FULL, "10000 optimizer steps at every batch size, read up to 40000",
                              "ε = 1e-3, 10 ascent steps"],
             condition="fixed optimizer steps (1000 per batch size, cpu; 10000 up to 40000, full) instead of equal "

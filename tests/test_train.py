@@ -11,7 +11,7 @@ from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, build
 from harness.runner import Runner
 from harness.train import (FunctionTask, TrainConfig, TrainingDiverged, _stacked_forward, evaluate, load_split,
-                           member_payload, stack_payloads, train_ensemble)
+                           member_labels, member_payload, stack_payloads, train_ensemble)
 
 MNIST_MLP = TrainConfig(model=MLPSpec(784, (16,), 10), data=DataSpec(n_train=200, n_test=100),
                         epochs=2, lr=1e-2, batch_size=32)
@@ -90,6 +90,24 @@ def test_label_noise_draws_per_seed():
     runs = train_ensemble(NOISY, [0, 1], split)
     # different label draws give different training losses at initialisation-independent level
     assert not np.array_equal(runs.train_acc[0], runs.train_acc[1])
+
+
+def test_label_noise_replaces_training_labels_only():
+    """C7's random-label runs rest on this (the at-chance check that also caught it was dropped in issue 20 as true
+    by construction): each seed's training labels are redrawn uniformly, so ~1/10 agree with the truth by chance,
+    and neither split's own labels change — the test accuracy is measured against the true labels."""
+    split = load_split(NOISY.data, "cpu")
+    train_before, test_before = split.y_train.clone(), split.y_test.clone()
+    drawn = member_labels(NOISY, split.y_train, [0, 1])
+    assert drawn.shape == (2, len(split.y_train))
+    agree = (drawn == split.y_train).float().mean(dim=1)
+    assert ((agree > 0.04) & (agree < 0.2)).all(), agree  # 200 labels, binomial(0.1): outside is p < 1e-3
+    assert not torch.equal(drawn[0], drawn[1])
+    train_ensemble(NOISY, [0, 1], split)
+    assert torch.equal(split.y_train, train_before) and torch.equal(split.y_test, test_before)
+    # counter-example: without label noise the training labels stay true
+    clean = member_labels(dataclasses.replace(NOISY, label_noise=0.0), split.y_train, [0, 1])
+    assert torch.equal(clean, split.y_train)
 
 
 def test_recordings_have_documented_shapes():

@@ -2,6 +2,7 @@
 when the claim module is imported, i.e. at collection."""
 import pytest
 
+import fixtures.claims
 from fixtures.claims import EXTENSION, FAITHFUL, SCALED, Quote, Variant, VariantError, claim, variants
 
 Q = Quote("000", "§1", "It can let the model fit the training data (Overfitting) easily.")
@@ -38,7 +39,14 @@ def test_a_repeated_id_is_refused():
         variants(declare(), declare())
 
 
-def test_claim_parametrizes_over_the_declared_variants():
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """A claim declared by a test goes into a copy of the registry: the real one lists the claim modules' only
+    (tests/test_fidelity.py counts them, in whatever order xdist runs the two files)."""
+    monkeypatch.setattr(fixtures.claims, "CLAIMS", dict(fixtures.claims.CLAIMS))
+
+
+def test_claim_parametrizes_over_the_declared_variants(scratch_registry):
     table = variants(declare(), declare(id="fits-002", fidelity=SCALED, deviations_cpu=["4000 images"]))
 
     @claim("variants_selftest", statement="s", sources=["000"], variants=table)
@@ -53,6 +61,6 @@ def test_claim_parametrizes_over_the_declared_variants():
     assert list(param.args[1]) == ["fits-000", "fits-002"]
 
 
-def test_claim_refuses_a_table_that_is_not_a_variant_table():
+def test_claim_refuses_a_table_that_is_not_a_variant_table(scratch_registry):
     with pytest.raises(VariantError, match="takes the table"):
         claim("variants_selftest_bad", statement="s", sources=["000"], variants={"other-id": declare()})

@@ -123,12 +123,12 @@ MLP_FOR_004 = tuple(MLPSpec(784, (d,) * 4, 10) for d in (24, 32, 40, 48, 64, 96,
 # and 21 to 160, 004's 25 to 40; with C7 and C9 at their caps, only the caps below fit the cpu profile's share
 # (C8 cold at these caps: 74 CPU-s). Second allocation (issue 20, from a pilot at seed base 10000 with every cap
 # raised, before any verdict seed at these caps; docs/budgets.md): 000's cap 80 (one doubling; its answers settled at
-# 40 in the pilot), 003's 320 (its gap check still moved at 160; the next rung ≈ 16 CPU-s).
+# 40 in the pilot), 003's 640 (its gap check still moved at 160 and again at 320; each next rung ≈ 8 and 16 CPU-s).
 SWEEP_000_CPU = ParamSweep(MLP_000, n_train=4000, epochs=40, cap=80, record_every=4,  # cap: cost (000's 100 epochs
                            lr=3e-3, batch_size=200, seeds=3)                          # are on 55,000 images)
 SWEEP_002_CPU = ParamSweep(MLP_FOR_002, n_train=2000, epochs=50, cap=50, record_every=5,  # cap: 002's own 50 epochs
                            lr=1e-4, batch_size=128, seeds=3)
-SWEEP_003_CPU = ParamSweep(MLP_FOR_003, n_train=1000, epochs=80, cap=320, record_every=8,  # cap: cost (003's 20
+SWEEP_003_CPU = ParamSweep(MLP_FOR_003, n_train=1000, epochs=80, cap=640, record_every=8,  # cap: cost (003's 20
                            lr=1e-3, batch_size=32, seeds=3)                               # epochs are on 60,000)
 SWEEP_004_CPU = ParamSweep(MLP_FOR_004, n_train=500, epochs=40, cap=50, record_every=5,  # cap: 004's own 50 epochs
                            lr=1e-3, batch_size=32, seeds=5)

@@ -99,8 +99,9 @@ MNIST5K = "4000 training / 1000 test images of the offline 5000-image MNIST subs
 SWEEP_CPU = ("one MLP 784-32-10 (25,450 parameters), Adam 1e-3, " + MNIST5K + ", batch sizes 32/64/128/256/512/1024, "
              "6 seeds at fixed epochs, 4 at fixed steps")
 SWEEP_FULL = "MLP 784-500-10 (397,510 parameters; 003's DNN), Adam 1e-3, all 60,000 MNIST images, batch sizes 32…4096, 5 seeds"
-FIXED_STEPS = ("fixed optimizer steps (1000 per batch size, cpu; 10000 up to 40000, full) instead of the fixed epochs "
-               "every report used")
+FIXED_STEPS = (f"fixed optimizer steps ({FIXED_STEPS_CPU.budget} up to {FIXED_STEPS_CPU.cap} per batch size, cpu; "
+               f"{FIXED_STEPS_FULL.budget} up to {FIXED_STEPS_FULL.cap}, full) instead of the fixed epochs every "
+               "report used")
 FIT_SWEEP_CPU_TEXT = ("004's batch sizes 10/50/100/500/1000 on |sin(5πx)/(5πx)| (004: 'the function fitting of 1-1', "
                       "which fitted two functions), 004's 1-hidden-layer net (1009 parameters; 004: 1008), Adam 1e-3, "
                       "unstated: 1000 points, 200 epochs (read up to 800), 4 seeds")

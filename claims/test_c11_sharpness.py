@@ -73,8 +73,9 @@ VARIANTS = variants(
                             "ε = 1e-3, 10 ascent steps"],
             deviations_full=[SWEEP_FULL, "10000 optimizer steps at every batch size, read up to 40000",
                              "ε = 1e-3, 10 ascent steps"],
-            condition="fixed optimizer steps (1000 per batch size, cpu; 10000 up to 40000, full) instead of equal "
-                      "epochs per batch size, the regime of the papers and reports"),
+            condition=(f"fixed optimizer steps ({FIXED_STEPS_CPU.budget} up to {FIXED_STEPS_CPU.cap} per batch size, "
+                       f"cpu; {FIXED_STEPS_FULL.budget} up to {FIXED_STEPS_FULL.cap}, full) instead of equal epochs per "
+                       "batch size, the regime of the papers and reports")),
 )
 
 

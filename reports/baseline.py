@@ -1,6 +1,6 @@
 """Expected verdicts as reviewed data: one file per profile and device type under claims/expected/.
 
-    python -m reports.baseline reports/results.json [more results.json ...] [--out claims/expected]
+    python -m reports.baseline build/claims-report/results.json [more results.json ...] [--out claims/expected]
 
 reads one or more results.json (e.g. runs at seed bases 0, 1000 and 2000, or one run with --seed-bases)
 and writes `claims/expected/<profile>-on-<device>.json`, to be reviewed as a diff. A variant's expected

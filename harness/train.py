@@ -1,8 +1,9 @@
 """One trainer for a single model or a vectorised ensemble of identical-shape models.
 
 Several seeds train as one batched computation: the members' parameters are stacked along a leading
-dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), any other
-model through `torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
+dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), CNNs as grouped
+convolutions with a hand-written backward around oneDNN's (`cnn_losses_and_grads`), any other model through
+`torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
 optimizer per member. Member i is reproducible on its own: its initial weights come from
 `torch.manual_seed(seed_i)` and its batch order from a generator seeded with `seed_i`, so the
 ensemble gives the same numbers as training each seed alone up to float rounding (tested in
@@ -300,6 +301,9 @@ ACTIVATION_BACKWARD = {
     "leaky_relu": ("aten.leaky_relu_backward.grad_input", _leaky_relu_backward_private, _leaky_relu_backward_public),
 }
 FUSED_ADAM = "torch._fused_adam_"
+# The hand-written CNN step's backward calls ATen's convolution_backward and max_pool2d_with_indices_backward
+# directly (no out=, but positional signatures torch may change); its fallback is the autograd path.
+CNN_STEP = "aten.convolution_backward, aten.max_pool2d_with_indices_backward"
 KERNELS: dict[str, str] = {}                  # kernel name -> "private" | "fallback": which one runs
 KERNEL_FALLBACK_REASONS: dict[str, str] = {}  # kernel name -> why the private one is not used
 
@@ -488,8 +492,8 @@ def keep_freed_memory() -> str:
         try:
             libc = ctypes.CDLL("libc.so.6")
             m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
-            # 32 MB is glibc's largest mmap threshold on 64-bit; the heap's top is trimmed beyond 512 MB free
-            ok = libc.mallopt(m_mmap_threshold, 32 * 2 ** 20) and libc.mallopt(m_trim_threshold, 512 * 2 ** 20)
+            # 32 MB is glibc's largest mmap threshold on 64-bit; the heap's top is trimmed beyond 256 MB free
+            ok = libc.mallopt(m_mmap_threshold, 32 * 2 ** 20) and libc.mallopt(m_trim_threshold, 256 * 2 ** 20)
             _FREED_MEMORY = "glibc" if ok else "mallopt refused the settings"
         except (OSError, AttributeError) as error:
             _FREED_MEMORY = f"no glibc mallopt ({error})"
@@ -500,8 +504,10 @@ _FREED_MEMORY: str | None = None
 
 
 def hand_written_cnn(spec: ModelSpec) -> bool:
-    """Whether the hand-written CNN step handles `spec` (decided from the spec alone); else autograd's."""
-    return (isinstance(spec, CNNSpec) and spec.activation in FAST_ACTIVATIONS and spec.padding in ("same", "valid"))
+    """Whether the hand-written CNN step trains `spec`, decided from the spec alone (and from whether its ATen
+    ops passed their probe at import, CNN_STEP in KERNELS); otherwise today's autograd path does."""
+    return (isinstance(spec, CNNSpec) and spec.activation in FAST_ACTIVATIONS and spec.padding in ("same", "valid")
+            and KERNELS.get(CNN_STEP) == "private")
 
 
 @torch.no_grad()
@@ -517,15 +523,16 @@ def _cnn_forward(spec: CNNSpec, params: dict[str, torch.Tensor], x: torch.Tensor
     for w, b in convs:
         if extra:
             h = F.pad(h, (0, extra, 0, extra))
-        h = h.contiguous(memory_format=torch.channels_last)
+        h_conv = h.contiguous(memory_format=torch.channels_last)
         weight = params[w].flatten(0, 1)
-        z = F.conv2d(h, weight, params[b].flatten(), padding=pad, groups=members)
+        z = F.conv2d(h_conv, weight, params[b].flatten(), padding=pad, groups=members)
         z = z.contiguous(memory_format=torch.channels_last)  # one input channel and one member may answer in NCHW
+        if saved is None:  # evaluation: no indices to keep
+            h = _activate_(spec.activation, F.max_pool2d(z, 2))
+            continue
         pooled, indices = torch.ops.aten.max_pool2d_with_indices(z, [2, 2], [2, 2])
-        out = _activate_(spec.activation, pooled)
-        if saved is not None:
-            saved.append((h, weight, z, indices, out))
-        h = out
+        h = _activate_(spec.activation, pooled)
+        saved.append((h_conv, weight, z, indices, h))
     h = h.reshape(h.shape[0], members, -1).transpose(0, 1)  # (members, batch, C·H·W), each member's (C, H, W) order
     for i, (w, b) in enumerate(dense):
         if saved is not None:
@@ -766,11 +773,26 @@ def _probe_fused_adam() -> None:
         raise RuntimeError("updates differently from torch.optim.Adam")
 
 
+def _probe_cnn_step() -> None:
+    """Raise if the hand-written CNN step fails or disagrees with autograd through the grouped forward."""
+    generator = torch.Generator().manual_seed(0)
+    spec = CNNSpec(channels=(2, 3), dense=(4,), kernel=3, image_size=10)
+    config = TrainConfig(model=spec, data=DataSpec(), epochs=1, lr=1e-3)
+    base, params = _stacked_params(config, [0, 1], "cpu")
+    x, y = torch.randn(2, 3, 1, 10, 10, generator=generator), torch.randint(0, 10, (2, 3), generator=generator)
+    losses, grads = cnn_losses_and_grads(config, params, x, y, per_member=True)
+    _losses(config, _stacked_forward(spec, base)(params, x, per_member=True), y).sum().backward()
+    for name, p in params.items():
+        if not (grads[name].shape == p.shape and torch.allclose(grads[name], p.grad, rtol=1e-4, atol=1e-6)):
+            raise RuntimeError(f"answers differently from autograd ({name})")
+
+
 def select_kernels() -> dict[str, str]:
     """Probe each private kernel and fill KERNELS (and KERNEL_FALLBACK_REASONS); run once at import."""
     probes = {kernel: (lambda name=name: _probe_activation_backward(name))
               for name, (kernel, _, _) in ACTIVATION_BACKWARD.items()}
     probes[FUSED_ADAM] = _probe_fused_adam
+    probes[CNN_STEP] = _probe_cnn_step
     KERNELS.clear()
     KERNEL_FALLBACK_REASONS.clear()
     for kernel, probe in probes.items():

@@ -12,10 +12,12 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import harness.train as train_module
 from harness.data import DataSpec
 from harness.models import CNNSpec, build
-from harness.train import (TrainConfig, _fast_cnn_forward, _stacked_forward, _stacked_params, cnn_losses_and_grads,
-                           hand_written_cnn, keep_freed_memory, load_split, train_ensemble)
+from harness.train import (CNN_STEP, KERNELS, TrainConfig, _fast_cnn_forward, _stacked_forward, _stacked_params,
+                           cnn_losses_and_grads, hand_written_cnn, keep_freed_memory, load_split, select_kernels,
+                           train_ensemble)
 
 SOME = settings(max_examples=40, deadline=None)
 
@@ -102,3 +104,27 @@ def test_hand_written_cnn_is_chosen_from_the_spec():
     assert not hand_written_cnn(CNNSpec(channels=(4,), activation="gelu"))  # no hand-written backward: autograd
     assert not hand_written_cnn(CNNSpec(channels=(4,), padding=1))
     assert keep_freed_memory() in ("glibc", keep_freed_memory())  # idempotent, and says what it did
+
+
+def test_without_the_probed_ops_cnns_train_on_the_autograd_path(monkeypatch):
+    """A CNN_STEP fallback (its ATen ops missing or answering otherwise at import) trains today's autograd path:
+    the same bits as hand_written=False."""
+    monkeypatch.setitem(KERNELS, CNN_STEP, "fallback")
+    assert not hand_written_cnn(CNN_RUN.model)
+    split = load_split(CNN_RUN.data, "cpu")
+    fallback, reference = train_ensemble(CNN_RUN, [7, 8], split), train_ensemble(CNN_RUN, [7, 8], split, hand_written=False)
+    assert np.array_equal(fallback.train_loss, reference.train_loss)
+    assert torch.equal(fallback.flat_params(), reference.flat_params())
+
+
+def test_a_changed_convolution_backward_selects_the_fallback(monkeypatch):
+    def changed(*args, **kwargs):  # as if the op had gained a required argument
+        raise TypeError("convolution_backward() missing 1 required positional argument")
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(torch.ops.aten, "convolution_backward", changed)
+            assert select_kernels()[CNN_STEP] == "fallback"
+            assert "TypeError" in train_module.KERNEL_FALLBACK_REASONS[CNN_STEP]
+    finally:
+        select_kernels()
+    assert KERNELS[CNN_STEP] == "private"

@@ -303,7 +303,7 @@ ACTIVATION_BACKWARD = {
 FUSED_ADAM = "torch._fused_adam_"
 # The hand-written CNN step's backward calls ATen's convolution_backward and max_pool2d_with_indices_backward
 # directly (no out=, but positional signatures torch may change); its fallback is the autograd path.
-CNN_STEP = "aten.convolution_backward, aten.max_pool2d_with_indices_backward"
+CNN_STEP = "aten.convolution_backward+aten.max_pool2d_with_indices_backward"  # one entry: both or neither
 KERNELS: dict[str, str] = {}                  # kernel name -> "private" | "fallback": which one runs
 KERNEL_FALLBACK_REASONS: dict[str, str] = {}  # kernel name -> why the private one is not used
 

@@ -1,8 +1,9 @@
 """One trainer for a single model or a vectorised ensemble of identical-shape models.
 
 Several seeds train as one batched computation: the members' parameters are stacked along a leading
-dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), any other
-model through `torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
+dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), CNNs as grouped
+convolutions with a hand-written backward around oneDNN's (`cnn_losses_and_grads`), any other model through
+`torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
 optimizer per member. Member i is reproducible on its own: its initial weights come from
 `torch.manual_seed(seed_i)` and its batch order from a generator seeded with `seed_i`, so the
 ensemble gives the same numbers as training each seed alone up to float rounding (tested in
@@ -20,6 +21,7 @@ During training MLP weights are stored (members, in, out) (see `_training_layout
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -299,6 +301,9 @@ ACTIVATION_BACKWARD = {
     "leaky_relu": ("aten.leaky_relu_backward.grad_input", _leaky_relu_backward_private, _leaky_relu_backward_public),
 }
 FUSED_ADAM = "torch._fused_adam_"
+# The hand-written CNN step's backward calls ATen's convolution_backward and max_pool2d_with_indices_backward
+# directly (no out=, but positional signatures torch may change); its fallback is the autograd path.
+CNN_STEP = "aten.convolution_backward+aten.max_pool2d_with_indices_backward"  # one entry: both or neither
 KERNELS: dict[str, str] = {}                  # kernel name -> "private" | "fallback": which one runs
 KERNEL_FALLBACK_REASONS: dict[str, str] = {}  # kernel name -> why the private one is not used
 
@@ -383,6 +388,21 @@ def _fast_forward(spec: MLPSpec, layer_names: list[tuple[str, str]], workspace: 
     return forward
 
 
+def _losses_and_output_grad(config: TrainConfig, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member mean losses (members,) and d (sum of the losses) / d out, for out (members, batch, out) and y
+    as `_losses` takes it."""
+    members, batch = out.shape[:2]
+    if config.loss == "mse":
+        diff = out - y
+        losses = diff.pow(2).flatten(1).mean(1)
+        return losses, diff.mul_(2.0 / diff[0].numel())
+    labels = (y.expand(members, batch) if y.dim() == 1 else y).unsqueeze(-1)
+    log_p = out.log_softmax(-1)
+    losses = -log_p.gather(-1, labels).squeeze(-1).mean(1)
+    grad = log_p.exp_().scatter_add_(-1, labels, torch.full(labels.shape, -1.0, device=out.device))
+    return losses, grad.mul_(1.0 / batch)
+
+
 @torch.no_grad()
 def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor,
                          y: torch.Tensor, per_member: bool, workspace: Workspace | None = None
@@ -392,20 +412,9 @@ def mlp_losses_and_grads(config: TrainConfig, layers: list[tuple[torch.Tensor, t
     (batch, ...) shared by all members; y as `_losses` takes it. With a `workspace` the intermediates and
     the returned gradients live in its tensors, overwritten by the next call."""
     activation = config.model.activation
-    members = layers[0][0].shape[0]
     inputs: list[torch.Tensor] = []
     out = _mlp_forward(activation, layers, x.flatten(2) if per_member else x.flatten(1), inputs, workspace)
-    batch = out.shape[1]
-    if config.loss == "mse":
-        diff = out - y
-        losses = diff.pow(2).flatten(1).mean(1)
-        grad = diff.mul_(2.0 / diff[0].numel())
-    else:
-        labels = (y.expand(members, batch) if y.dim() == 1 else y).unsqueeze(-1)
-        log_p = out.log_softmax(-1)
-        losses = -log_p.gather(-1, labels).squeeze(-1).mean(1)
-        grad = log_p.exp_().scatter_add_(-1, labels, torch.full(labels.shape, -1.0, device=out.device))
-        grad.mul_(1.0 / batch)
+    losses, grad = _losses_and_output_grad(config, out, y)
     grads = []
     for i in reversed(range(len(layers))):
         weight, _ = layers[i]
@@ -444,6 +453,151 @@ def _one_in_one_out_first_layer_grads(activation: str, x: torch.Tensor, grad_out
     grad_weight = torch.mul(both[:, :1], v, out=buffer(("grad_weight", 0), (members, 1, width), h))
     grad_bias = torch.mul(both[:, 1], v[:, 0], out=buffer(("grad_bias", 0), (members, width), h))
     return grad_weight, grad_bias
+
+
+# --- CNN ensembles: a hand-written step around oneDNN's convolutions -----------------------------
+# Profile of the autograd step at C2's shape (8 x conv[32, 32] k3, batch 32, one thread, 68 ms): the grouped
+# convolutions' forward and backward take 46%; the rest is passes over the first layer's (32, 256, 28, 28)
+# output (25 MB): the activation and its backward (26%), max-pooling and its backward (12%), zero fills and
+# copies, and page faults on fresh 25 MB results (glibc hands them back to the OS after every step). The
+# step below keeps oneDNN's convolutions and removes most of the rest:
+# - pool first, then activate: every activation here is non-decreasing, so act(max z) = max act(z), and
+#   the activation and its backward run on a quarter of the elements. Max-pooling picks the same position
+#   (the first maximum of z, where autograd's picks the first maximum of act(z): the same position unless
+#   act maps two different values of one window to one float, where both gradients are valid; for relu
+#   such ties are all at 0, where the gradient is 0 either way);
+# - the bias gradient summed over the pooled gradient (the full one is zero elsewhere);
+# - no autograd graph; convolution_backward asked only for the gradients the step needs.
+# Same mathematics as autograd through the nn.Module, other rounding in the last bits (tests/test_cnn_fast.py).
+
+def _conv_padding(spec: CNNSpec) -> tuple[int, int]:
+    """(padding on both sides, extra padding on the right and bottom) of each convolution: 'same' with an even
+    kernel pads one more on the far side, as torch's padding='same' does."""
+    if spec.padding == "valid":
+        return 0, 0
+    total = spec.kernel - 1
+    return total // 2, total % 2
+
+
+def keep_freed_memory() -> str:
+    """Ask glibc to keep freed blocks up to 32 MB in the process's heap instead of handing them back to the OS.
+
+    Why: by default glibc serves large blocks with mmap and returns them on free, so a step that makes a fresh
+    25 MB tensor (C2's first convolution output, 8 x 32 channels x 32 images x 28 x 28) page-faults it in
+    again every step: at C2's 2-conv shape ~20 ms of a 60 ms step, outside every op the profiler lists. Kept in
+    the heap, the next step reuses the pages. Process-wide and without effect on any result; the cost is that
+    RSS stays at its peak. Returns "glibc" when set, else why not (another C library: nothing changes)."""
+    global _FREED_MEMORY
+    if _FREED_MEMORY is None:
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
+            # 32 MB is glibc's largest mmap threshold on 64-bit; the heap's top is trimmed beyond 256 MB free
+            ok = libc.mallopt(m_mmap_threshold, 32 * 2 ** 20) and libc.mallopt(m_trim_threshold, 256 * 2 ** 20)
+            _FREED_MEMORY = "glibc" if ok else "mallopt refused the settings"
+        except (OSError, AttributeError) as error:
+            _FREED_MEMORY = f"no glibc mallopt ({error})"
+    return _FREED_MEMORY
+
+
+_FREED_MEMORY: str | None = None
+
+
+def hand_written_cnn(spec: ModelSpec) -> bool:
+    """Whether the hand-written CNN step trains `spec`, decided from the spec alone (and from whether its ATen
+    ops passed their probe at import, CNN_STEP in KERNELS); otherwise today's autograd path does."""
+    return (isinstance(spec, CNNSpec) and spec.activation in FAST_ACTIVATIONS and spec.padding in ("same", "valid")
+            and KERNELS.get(CNN_STEP) == "private")
+
+
+@torch.no_grad()
+def _cnn_forward(spec: CNNSpec, params: dict[str, torch.Tensor], x: torch.Tensor, per_member: bool,
+                 saved: list | None = None) -> torch.Tensor:
+    """Output (members, batch, classes) of a CNN ensemble, members side by side as the groups of one grouped
+    convolution in channels-last memory (as `_grouped_cnn_forward`). x is (members, batch, C, H, W) when
+    per_member, else one (batch, C, H, W) for all members. `saved` receives what the backward needs."""
+    convs, dense = _cnn_spec_layers(spec, params)
+    members = params[convs[0][0]].shape[0]
+    pad, extra = _conv_padding(spec)
+    h = x.transpose(0, 1).flatten(1, 2) if per_member else x.repeat(1, members, 1, 1)  # (batch, members·C, H, W)
+    for w, b in convs:
+        if extra:
+            h = F.pad(h, (0, extra, 0, extra))
+        h_conv = h.contiguous(memory_format=torch.channels_last)
+        weight = params[w].flatten(0, 1)
+        z = F.conv2d(h_conv, weight, params[b].flatten(), padding=pad, groups=members)
+        z = z.contiguous(memory_format=torch.channels_last)  # one input channel and one member may answer in NCHW
+        if saved is None:  # evaluation: no indices to keep
+            h = _activate_(spec.activation, F.max_pool2d(z, 2))
+            continue
+        pooled, indices = torch.ops.aten.max_pool2d_with_indices(z, [2, 2], [2, 2])
+        h = _activate_(spec.activation, pooled)
+        saved.append((h_conv, weight, z, indices, h))
+    h = h.reshape(h.shape[0], members, -1).transpose(0, 1)  # (members, batch, C·H·W), each member's (C, H, W) order
+    for i, (w, b) in enumerate(dense):
+        if saved is not None:
+            saved.append(h)
+        h = torch.baddbmm(params[b].unsqueeze(1), h, params[w].transpose(1, 2))
+        if i < len(dense) - 1:
+            h = _activate_(spec.activation, h)
+    return h
+
+
+def _cnn_spec_layers(spec: CNNSpec, params: dict[str, torch.Tensor]) -> tuple[list, list]:
+    """(weight, bias) names of the convolutions and dense layers, in order, from the parameters' names."""
+    convs = [(w, w[:-len("weight")] + "bias") for w in params if w.startswith("features.") and w.endswith("weight")]
+    dense = [(w, w[:-len("weight")] + "bias") for w in params if w.startswith("classifier.") and w.endswith("weight")]
+    if len(convs) != len(spec.channels) or len(dense) != len(spec.dense) + 1:
+        raise ValueError(f"parameters {list(params)} are not those of {spec.label}")
+    return convs, dense
+
+
+def _fast_cnn_forward(spec: CNNSpec):
+    """forward(params, x, per_member) like `_stacked_forward`'s, without autograd (evaluation)."""
+    def forward(params, x, per_member=False):
+        return _cnn_forward(spec, params, x, per_member)
+    return forward
+
+
+@torch.no_grad()
+def cnn_losses_and_grads(config: TrainConfig, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+                         per_member: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Per-member mean losses (members,) and the gradient of each parameter (name -> same shape) for a CNN
+    ensemble; x and y as `_cnn_forward` and `_losses` take them."""
+    spec = config.model
+    convs, dense = _cnn_spec_layers(spec, params)
+    members = params[convs[0][0]].shape[0]
+    pad, extra = _conv_padding(spec)
+    saved: list = []
+    out = _cnn_forward(spec, params, x, per_member, saved)
+    losses, grad = _losses_and_output_grad(config, out, y)
+    grads: dict[str, torch.Tensor] = {}
+    dense_inputs = saved[len(convs):]
+    for i in reversed(range(len(dense))):
+        w, b = dense[i]
+        h_in = dense_inputs[i]
+        grads[w] = torch.bmm(grad.transpose(1, 2), h_in)
+        grads[b] = grad.sum(1)
+        grad = torch.bmm(grad, params[w])  # (members, batch, in)
+        if i > 0:
+            grad = _activation_backward_(spec.activation, grad, h_in)
+    # back to the last pooled output's (batch, members·C, H, W), channels-last like it
+    last = saved[len(convs) - 1][4]
+    grad = grad.transpose(0, 1).reshape(last.shape).contiguous(memory_format=torch.channels_last)
+    for i in reversed(range(len(convs))):
+        w, b = convs[i]
+        h_in, weight, z, indices, out = saved[i]
+        grad = _activation_backward_(spec.activation, grad, out)
+        grads[b] = grad.sum((0, 2, 3)).view(members, -1)  # the full-size gradient is zero off the pooled positions
+        grad_z = torch.ops.aten.max_pool2d_with_indices_backward(grad, z, [2, 2], [2, 2], [0, 0], [1, 1], False, indices)
+        grad_in, grad_w, _ = torch.ops.aten.convolution_backward(
+            grad_z, h_in, weight, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], members, [i > 0, True, False])
+        grads[w] = grad_w.contiguous().view(params[w].shape)
+        if i > 0:
+            if extra:
+                grad_in = grad_in[:, :, :-extra, :-extra]
+            grad = grad_in.contiguous(memory_format=torch.channels_last)
+    return losses, {name: grads[name] for name in params}
 
 
 def _training_layout(spec: ModelSpec, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -619,11 +773,26 @@ def _probe_fused_adam() -> None:
         raise RuntimeError("updates differently from torch.optim.Adam")
 
 
+def _probe_cnn_step() -> None:
+    """Raise if the hand-written CNN step fails or disagrees with autograd through the grouped forward."""
+    generator = torch.Generator().manual_seed(0)
+    spec = CNNSpec(channels=(2, 3), dense=(4,), kernel=3, image_size=10)
+    config = TrainConfig(model=spec, data=DataSpec(), epochs=1, lr=1e-3)
+    base, params = _stacked_params(config, [0, 1], "cpu")
+    x, y = torch.randn(2, 3, 1, 10, 10, generator=generator), torch.randint(0, 10, (2, 3), generator=generator)
+    losses, grads = cnn_losses_and_grads(config, params, x, y, per_member=True)
+    _losses(config, _stacked_forward(spec, base)(params, x, per_member=True), y).sum().backward()
+    for name, p in params.items():
+        if not (grads[name].shape == p.shape and torch.allclose(grads[name], p.grad, rtol=1e-4, atol=1e-6)):
+            raise RuntimeError(f"answers differently from autograd ({name})")
+
+
 def select_kernels() -> dict[str, str]:
     """Probe each private kernel and fill KERNELS (and KERNEL_FALLBACK_REASONS); run once at import."""
     probes = {kernel: (lambda name=name: _probe_activation_backward(name))
               for name, (kernel, _, _) in ACTIVATION_BACKWARD.items()}
     probes[FUSED_ADAM] = _probe_fused_adam
+    probes[CNN_STEP] = _probe_cnn_step
     KERNELS.clear()
     KERNEL_FALLBACK_REASONS.clear()
     for kernel, probe in probes.items():
@@ -651,8 +820,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                    resume: Runs | None = None) -> Runs:
     """Train one member per seed, all at once, on tensors already on their device.
 
-    MLPs train through the hand-written forward and backward above unless `hand_written` is False (the
-    autograd reference path, which tests and benchmarks compare it with).
+    MLPs and CNNs train through the hand-written steps above (`hand_written_cnn` says which CNNs) unless
+    `hand_written` is False (the autograd reference path, which tests and benchmarks compare it with).
 
     With `resume`, a finished run of the same config and seeds to fewer epochs (with its ResumeState),
     training continues from its parameters, optimizer state and batch-order generators: only the extra
@@ -689,8 +858,15 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                   if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
                   else None)
     workspace = Workspace()  # reused every step: minibatch rows, and the hand-written MLP step's and evaluation's tensors
-    forward = (_fast_forward(config.model, mlp_layers, workspace) if mlp_layers
-               else _stacked_forward(config.model, base, weights_in_out=True))
+    cnn_step = hand_written and hand_written_cnn(config.model)
+    if cnn_step:
+        keep_freed_memory()
+    if mlp_layers:
+        forward = _fast_forward(config.model, mlp_layers, workspace)
+    elif cnn_step:
+        forward = _fast_cnn_forward(config.model)
+    else:
+        forward = _stacked_forward(config.model, base, weights_in_out=True)
     same_split = split.x_test is split.x_train and split.y_test is split.y_train  # function tasks: train = test
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]  # per-member batch order
     if resume is not None:
@@ -750,6 +926,10 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                                                      per_member, workspace)
                 for (w, b), (grad_w, grad_b) in zip(mlp_layers, grads):
                     params[w].grad, params[b].grad = grad_w, grad_b
+            elif cnn_step:
+                losses, grads = cnn_losses_and_grads(config, params, xb, yb, per_member)
+                for name, grad in grads.items():
+                    params[name].grad = grad
             else:
                 losses = _losses(config, forward(params, xb, per_member=per_member), yb)
                 optimizer.zero_grad(set_to_none=True)

@@ -15,7 +15,7 @@ import harness.train as train_module
 from harness.data import DataSpec
 from harness.models import MLPSpec
 from harness.runner import Runner
-from harness.train import (ACTIVATION_BACKWARD, FUSED_ADAM, KERNELS, FunctionTask, TrainConfig, _activation_backward,
+from harness.train import (ACTIVATION_BACKWARD, CNN_STEP, FUSED_ADAM, KERNELS, FunctionTask, TrainConfig, _activation_backward,
                            _losses, _stacked_forward, _stacked_params, _training_layout, load_split,
                            mlp_losses_and_grads, select_kernels, train_ensemble)
 
@@ -45,7 +45,8 @@ def pinned_torch() -> str | None:
 def test_every_private_kernel_runs_on_the_pinned_torch():
     """The pinned torch has every private kernel; a fallback there would be a silent slowdown. On another torch
     (the newest-releases nightly) a fallback is what keeps the suite running: it is reported, not failed."""
-    expected = {**{kernel: "private" for kernel, _, _ in ACTIVATION_BACKWARD.values()}, FUSED_ADAM: "private"}
+    expected = {**{kernel: "private" for kernel, _, _ in ACTIVATION_BACKWARD.values()}, FUSED_ADAM: "private",
+                CNN_STEP: "private"}
     if torch.__version__.split("+")[0] != pinned_torch():
         if KERNELS != expected:
             pytest.skip(f"torch {torch.__version__} (not the pinned one) runs fallbacks: {train_module.KERNEL_FALLBACK_REASONS}")

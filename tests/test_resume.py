@@ -55,10 +55,11 @@ def shorter(config, epochs):
     return dataclasses.replace(config, epochs=epochs)
 
 
+PER_SEED_CNN = dataclasses.replace(CNN, data=dataclasses.replace(CNN.data, seed=None))  # C2's per-member subsets
 CASES = [(MNIST_MLP, 3, True), (DEEP_FIT, 25, True), (WIDE_FIT, 20, True), (CNN, 2, True), (NOISY_SGD, 1, True),
-         (PER_SEED, 3, True), (MNIST_MLP, 3, False), (DEEP_FIT, 25, False)]
-CASE_IDS = ["mlp-hand-written", "deep-fit", "wide-fit-shortcut", "cnn-autograd", "sgd-momentum-label-noise",
-            "per-seed-subsets", "mlp-autograd", "deep-fit-autograd"]
+         (PER_SEED, 3, True), (MNIST_MLP, 3, False), (DEEP_FIT, 25, False), (CNN, 2, False), (PER_SEED_CNN, 1, True)]
+CASE_IDS = ["mlp-hand-written", "deep-fit", "wide-fit-shortcut", "cnn-hand-written", "sgd-momentum-label-noise",
+            "per-seed-subsets", "mlp-autograd", "deep-fit-autograd", "cnn-autograd", "cnn-per-seed-subsets"]
 
 
 @pytest.mark.parametrize("config, prefix, hand_written", CASES, ids=CASE_IDS)

@@ -149,6 +149,12 @@ NOISY_SGD = TrainConfig(model=MLPSpec(784, (16, 8), 10), data=DataSpec(n_train=2
 
 @pytest.mark.parametrize("config", [FIT, DEEP_FIT, MNIST, NOISY_SGD], ids=["fit", "deep-fit", "mnist", "noisy-sgd"])
 def test_hand_written_training_equals_autograd_training(config):
+    assert_trains_like_autograd(config)
+
+
+def assert_trains_like_autograd(config: TrainConfig) -> None:
+    """A whole run through the hand-written step (MLP or CNN) against the autograd path: curves, final parameters
+    and, where steps are recorded, gradient norms. tests/test_cnn_fast.py uses it for CNNs."""
     split = load_split(config.data, "cpu")
     fast = train_ensemble(config, [7, 8], split)
     reference = train_ensemble(config, [7, 8], split, hand_written=False)

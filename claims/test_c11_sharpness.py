@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims.batch_size_sweeps import (FIT_SWEEP_CPU, FIT_SWEEP_CPU_TEXT, FIT_SWEEP_FULL, FIT_SWEEP_FULL_TEXT,
-                                      FIXED_EPOCHS_CPU, FIXED_EPOCHS_FULL, FIXED_STEPS_CPU, FIXED_STEPS_FULL, SWEEP_CPU,
-                                      SWEEP_FULL, BatchSweep, measure_members, steps_note, sweep_gates, train_sweep)
+                                      FIXED_EPOCHS_CPU, FIXED_EPOCHS_FULL, FIXED_STEPS, FIXED_STEPS_CPU, FIXED_STEPS_FULL,
+                                      SWEEP_CPU, SWEEP_FULL, BatchSweep, measure_members, steps_note, sweep_gates, train_sweep)
 from fixtures import EXTENSION, SCALED, Quote, Variant, claim, variants
 from harness import figures, metrics, stats
 from harness.budget import file_until_stable
@@ -73,9 +73,7 @@ VARIANTS = variants(
                             "ε = 1e-3, 10 ascent steps"],
             deviations_full=[SWEEP_FULL, "10000 optimizer steps at every batch size, read up to 40000",
                              "ε = 1e-3, 10 ascent steps"],
-            condition=(f"fixed optimizer steps ({FIXED_STEPS_CPU.budget} up to {FIXED_STEPS_CPU.cap} per batch size, "
-                       f"cpu; {FIXED_STEPS_FULL.budget} up to {FIXED_STEPS_FULL.cap}, full) instead of equal epochs per "
-                       "batch size, the regime of the papers and reports")),
+            condition=FIXED_STEPS),
 )
 
 

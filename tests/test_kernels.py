@@ -2,6 +2,8 @@
 when the private kernel is missing, refuses the call or answers otherwise; forced fallbacks give autograd's
 numbers, and which path runs is in harness.train.KERNELS and in the run cache key."""
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +26,11 @@ PATHS = ["private", "fallback"]
 
 
 @pytest.fixture
-def restore_kernels():
-    """Re-probe after a test that tampered with the kernels, so later tests see the real selection."""
+def restore_kernels(monkeypatch):
+    """Re-probe after a test that tampered with the kernels, so later tests see the real selection (the
+    tampering undone first: fixtures are torn down in reverse, so monkeypatch's own undo would come after)."""
     yield
+    monkeypatch.undo()
     select_kernels()
 
 
@@ -157,6 +161,25 @@ def test_a_kernel_that_answers_otherwise_selects_the_fallback(monkeypatch, resto
     kernel, private, public = ACTIVATION_BACKWARD["relu"]
     monkeypatch.setitem(ACTIVATION_BACKWARD, "relu", (kernel, lambda g, o, r: private(g, o, r).mul_(1.001), public))
     assert select_kernels()[kernel] == "fallback" and "differently" in train_module.KERNEL_FALLBACK_REASONS[kernel]
+
+
+def test_a_fused_adam_that_updates_otherwise_selects_the_fallback(monkeypatch, restore_kernels):
+    """The probe compares the kernel with Adam's formula written out: a kernel that forgets the bias
+    correction (here: steps counted from a large number) is caught."""
+    fused_adam = torch._fused_adam_
+
+    def no_bias_correction(params, grads, exp_avgs, exp_avg_sqs, max_sqs, steps, **kwargs):
+        return fused_adam(params, grads, exp_avgs, exp_avg_sqs, max_sqs, [s + 1e6 for s in steps], **kwargs)
+    monkeypatch.setattr(torch, "_fused_adam_", no_bias_correction)
+    assert select_kernels()[FUSED_ADAM] == "fallback"
+    assert "Adam's formula" in train_module.KERNEL_FALLBACK_REASONS[FUSED_ADAM]
+
+
+def test_probing_the_kernels_imports_no_compiler():
+    """Building a torch.optim.Adam imports torch._dynamo (~1 s); the probes run at import in every process."""
+    code = "import sys, harness.train; print('torch._dynamo' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_the_kernels_that_ran_are_part_of_the_run_key(monkeypatch):

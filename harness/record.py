@@ -85,15 +85,15 @@ class Record:
         import matplotlib.pyplot as plt
         from PIL import Image
 
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        buffer = io.BytesIO()  # an intermediate PNG, decoded below: compression level 1 (matplotlib's 6 costs 25% more)
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", pil_kwargs={"compress_level": 1})
         title = title or fig.get_suptitle()
         plt.close(fig)
         buffer.seek(0)
         image = Image.open(buffer).convert("RGB").quantize(colors=FIGURE_COLOURS, method=Image.Quantize.MEDIANCUT,
                                                            dither=Image.Dither.NONE)
         png = io.BytesIO()
-        image.save(png, format="PNG", optimize=True)
+        image.save(png, format="PNG")  # optimize=True: 4% smaller files for 8x the time (30 ms a figure)
         data = png.getvalue()
         self.figures.append({"title": title, "sha256": hashlib.sha256(data).hexdigest(),
                              "png_base64": base64.b64encode(data).decode("ascii")})

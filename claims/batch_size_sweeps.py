@@ -11,7 +11,7 @@ from claims.training_gates import TRAINED
 from harness import verdict
 from harness.data import DataSpec
 from harness.models import MLPSpec, ModelSpec
-from harness.train import FunctionTask, TrainConfig
+from harness.train import FunctionTask, TrainConfig, select_members
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,6 @@ def measure_members(runner, fn, run, split, fields: tuple[str, ...], *args, **kw
     member on its own subset (a per-seed split)."""
     if not split.per_member:
         return runner.measure(fn, run.config, run.params, *(getattr(split, f) for f in fields), *args, **kwargs).numpy()
-    return np.concatenate([runner.measure(fn, run.config, {k: p[i:i + 1] for k, p in run.params.items()},
+    return np.concatenate([runner.measure(fn, run.config, select_members(run.params, [i]),
                                           *(getattr(split, f)[i] for f in fields), *args, **kwargs).numpy()
                            for i in range(len(run))])

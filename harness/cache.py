@@ -1,9 +1,14 @@
 """Content-addressed store of finished training runs, safe across processes.
 
-An entry is `root/<key[:2]>/<key>.pt`: one header line `DLCLAIMS-CACHE 1 <sha256 of body>`
-followed by the body, the bytes of `torch.save(payload)`. Loading checks the header and the
-digest, then unpickles with `weights_only=True`, so a truncated, tampered or hostile file is
-detected and moved aside instead of being trusted.
+An entry is `root/<key[:2]>/<key>.pt`: one header line
+`DLCLAIMS-CACHE 2 <sha256 of part 1> <bytes of part 1> <sha256 of part 2> <bytes of part 2>`, then two
+bodies, each the bytes of a `torch.save`: part 1 the payload but its STATE keys (a run's curves and
+settings: a few KB), part 2 the STATE keys (the members' parameters and optimizer state: 97% of the
+bytes). Loading checks the header, the file's length and part 1's digest, then unpickles part 1 with
+`weights_only=True`, so a truncated, tampered or hostile file is detected and moved aside instead of
+being trusted. Part 2 is read the same way, when asked for: with `state=False` the payload holds a
+`StoredState` in its place, which reads and checks it on first use. Why: a warm run reads every
+budget point of every run for its curves, and the state it never uses was 3/4 of its time.
 
 A training run's key is `<lineage>-e<epochs>` (`budget_key`): the lineage hashes everything that
 determines the run except its budget, so the runs of one lineage to several budgets sit side by side
@@ -30,8 +35,12 @@ from filelock import FileLock
 import harness
 from harness.results import atomic_write
 
-_MAGIC = b"DLCLAIMS-CACHE 1 "
-_HEADER = re.compile(rb"DLCLAIMS-CACHE 1 ([0-9a-f]{64})\n")
+_MAGIC = b"DLCLAIMS-CACHE 2 "
+_HEADER = re.compile(rb"DLCLAIMS-CACHE 2 ([0-9a-f]{64}) ([0-9]+) ([0-9a-f]{64}) ([0-9]+)\n")
+_OLD_FORMATS = (b"DLCLAIMS-CACHE 1 ",)  # entries an older harness wrote: a miss, overwritten, not "corrupt"
+_HEADER_MAX = 200  # bytes: the header line is 17 + 64 + 1 + digits + 1 + 64 + 1 + digits + 1
+STATE = ("params", "resume")  # payload keys read only when used: a run's parameters and optimizer state
+STORED_STATE = "stored_state"  # with load(state=False), the payload key of the StoredState in their place
 _KEY_FIELD = "_key"
 _KEY = re.compile(r"([0-9a-f]{64})(-e([0-9]+))?")  # a run key, optionally with the budget (epochs) it reached
 
@@ -59,41 +68,107 @@ class CacheWarning(UserWarning):
     """A cache entry was found corrupt and will be recomputed."""
 
 
-def _encode(key: str, payload: Mapping[str, Any]) -> bytes:
-    """Return the file bytes (header + body) for payload, refusing what a safe load would refuse."""
-    if not isinstance(payload, Mapping):
-        raise TypeError(f"cache payload must be a dict, got {type(payload).__name__}")
+def _body(obj: Any) -> bytes:
+    """torch.save's bytes for obj, refused if a weights_only load would refuse them."""
     buffer = io.BytesIO()
-    torch.save({**payload, _KEY_FIELD: key}, buffer)
+    torch.save(obj, buffer)
     body = buffer.getvalue()
     # Fail at store time, in the process that computed it, rather than on every later load.
     try:
         torch.load(io.BytesIO(body), weights_only=True, map_location="cpu")
     except Exception as error:
         raise TypeError(f"cache payload holds a type weights_only loading refuses: {error}") from error
-    return _MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
+    return body
 
 
-def _decode(key: str, data: bytes) -> dict[str, Any]:
-    """Return the payload stored in data, or raise CorruptCacheEntry saying what is wrong."""
-    newline = data.find(b"\n")
-    match = _HEADER.fullmatch(data[: newline + 1]) if newline >= 0 else None
-    if match is None:
-        raise CorruptCacheEntry("bad header")
-    body = data[newline + 1 :]
-    if hashlib.sha256(body).hexdigest().encode("ascii") != match.group(1):
-        raise CorruptCacheEntry("digest mismatch (truncated or modified)")
+def _encode(key: str, payload: Mapping[str, Any]) -> bytes:
+    """Return the file bytes (header + both parts) for payload, refusing what a safe load would refuse."""
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"cache payload must be a dict, got {type(payload).__name__}")
+    if STORED_STATE in payload:
+        raise TypeError(f"cache payload holds a {STORED_STATE!r}: store the state itself, not its placeholder")
+    curves = _body({**{k: v for k, v in payload.items() if k not in STATE}, _KEY_FIELD: key})
+    state = _body({k: payload[k] for k in STATE if k in payload})
+    header = b" ".join([_MAGIC.rstrip(b" "), hashlib.sha256(curves).hexdigest().encode("ascii"), b"%d" % len(curves),
+                        hashlib.sha256(state).hexdigest().encode("ascii"), b"%d" % len(state)]) + b"\n"
+    return header + curves + state
+
+
+def _unpickled(body: bytes, digest: bytes, part: str) -> dict[str, Any]:
+    """The dict in body, or raise CorruptCacheEntry saying what is wrong with that part."""
+    if hashlib.sha256(body).hexdigest().encode("ascii") != digest:
+        raise CorruptCacheEntry(f"digest mismatch in {part} (truncated or modified)")
     try:
         payload = torch.load(io.BytesIO(body), weights_only=True, map_location="cpu")
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise CorruptCacheEntry(f"unpickling refused ({type(error).__name__}: {first_line})") from error
+        raise CorruptCacheEntry(f"unpickling refused ({part}: {type(error).__name__}: {first_line})") from error
     if not isinstance(payload, dict):
-        raise CorruptCacheEntry(f"payload is a {type(payload).__name__}, not a dict")
-    stored_key = payload.pop(_KEY_FIELD, None)
-    if stored_key != key:
-        raise CorruptCacheEntry(f"key mismatch (file holds {stored_key!r})")
+        raise CorruptCacheEntry(f"{part} is a {type(payload).__name__}, not a dict")
     return payload
+
+
+class _OldFormat(Exception):
+    """An entry written by an older harness: read as a miss."""
+
+
+def _read(path: Path, key: str, state: bool) -> dict[str, Any]:
+    """The payload in the entry at path (its state too, or a StoredState), or raise CorruptCacheEntry."""
+    with open(path, "rb") as file:
+        line = file.readline(_HEADER_MAX)
+        if line.startswith(_OLD_FORMATS):
+            raise _OldFormat
+        match = _HEADER.fullmatch(line)
+        if match is None:
+            raise CorruptCacheEntry("bad header")
+        curves_digest, curves_size, state_digest, state_size = match.group(1), int(match.group(2)), \
+            match.group(3), int(match.group(4))
+        if os.fstat(file.fileno()).st_size != len(line) + curves_size + state_size:
+            raise CorruptCacheEntry("wrong length (truncated or modified)")
+        payload = _unpickled(file.read(curves_size), curves_digest, "the curves")
+        stored_key = payload.pop(_KEY_FIELD, None)
+        if stored_key != key:
+            raise CorruptCacheEntry(f"key mismatch (file holds {stored_key!r})")
+        stored = StoredState(path, len(line) + curves_size, state_size, state_digest)
+        if state:
+            payload.update(stored.read(file))
+        else:
+            payload[STORED_STATE] = stored
+    return payload
+
+
+def _move_aside(path: Path) -> None:
+    """Keep a corrupt entry beside its name for post-mortem; another process may have moved it already."""
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(path, path.with_name(path.name + ".corrupt"))
+
+
+class StoredState:
+    """A cache entry's second part (STATE: parameters, optimizer state), read and checked on first use.
+
+    If the entry changed on disk since its first part was read (tampering, a disk fault), `load` moves it
+    aside and raises CorruptCacheEntry; harness.train.StoredParams then has the runner train it anew."""
+
+    def __init__(self, path: Path, offset: int, size: int, digest: bytes):
+        self.path, self.offset, self.size, self.digest = Path(path), offset, size, digest
+
+    def __repr__(self) -> str:
+        return f"StoredState({str(self.path)!r}, {self.size} bytes)"
+
+    def read(self, file) -> dict[str, Any]:
+        file.seek(self.offset)
+        return _unpickled(file.read(self.size), self.digest, "the state")
+
+    def load(self) -> dict[str, Any]:
+        """The STATE keys of the entry, checked against the digest read with its first part."""
+        try:
+            with open(self.path, "rb") as file:
+                return self.read(file)
+        except (OSError, CorruptCacheEntry) as error:
+            if isinstance(error, CorruptCacheEntry):
+                _move_aside(self.path)
+            raise CorruptCacheEntry(f"corrupt cache entry {self.path}: {error}, read after its curves; moved "
+                                    "aside") from error
 
 
 class RunCache:
@@ -126,22 +201,20 @@ class RunCache:
                 found.append(int(match.group(3)))
         return sorted(found)
 
-    def load(self, key: str) -> dict[str, Any] | None:
-        """Return the stored payload for key, or None if absent, disabled or corrupt (then moved aside)."""
+    def load(self, key: str, state: bool = True) -> dict[str, Any] | None:
+        """Return the stored payload for key, or None if absent, disabled, written by an older harness or
+        corrupt (then moved aside). With state=False the STATE keys are left on disk: the payload holds a
+        StoredState under STORED_STATE instead, which reads them when asked."""
         if not self.enabled:
             return None
         path = self.path(key)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+            return _read(path, key, state)
+        except (FileNotFoundError, _OldFormat):
             return None
-        try:
-            return _decode(key, data)
         except CorruptCacheEntry as error:
             warnings.warn(CacheWarning(f"corrupt cache entry {path}: {error}; recomputing"), stacklevel=2)
-            # Kept beside the entry for post-mortem; another process may have moved it already.
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(path, path.with_name(path.name + ".corrupt"))
+            _move_aside(path)
             return None
 
     def store(self, key: str, payload: Mapping[str, Any]) -> None:
@@ -158,12 +231,14 @@ class RunCache:
         self,
         keys: list[str],
         compute: Callable[[list[int]], list[dict[str, Any]]],
+        state: bool = True,
     ) -> tuple[list[dict[str, Any]], list[bool]]:
         """Return the payloads for keys (in order) and whether each was a hit, computing the misses once.
 
         compute(indices) receives the indices into keys of the missing entries and must return
         their payloads in that order. It is called at most once, under a file lock per key, so
-        concurrent processes asking for the same key compute it only once.
+        concurrent processes asking for the same key compute it only once. With state=False, a hit's
+        STATE keys stay on disk (see load); computed payloads are returned whole.
         """
         keys = list(keys)
         if not self.enabled:
@@ -175,7 +250,7 @@ class RunCache:
                 lock_path = self.path(key).with_suffix(".pt.lock")
                 lock_path.parent.mkdir(parents=True, exist_ok=True)
                 stack.enter_context(FileLock(lock_path))
-            found = {key: self.load(key) for key in unique}
+            found = {key: self.load(key, state) for key in unique}
             # One index per missing key, even if the key is repeated in keys.
             first_index = {key: keys.index(key) for key in unique if found[key] is None}
             missing = sorted(first_index.values())

@@ -23,7 +23,8 @@ from harness import data, metrics, models, train
 from harness.cache import RunCache, budget_key, run_key
 from harness.data import Split, split_sizes
 from harness.results import DESCEND, plain
-from harness.train import FunctionTask, Runs, TrainConfig, describe, load_split, member_payload, stack_payloads, train_ensemble
+from harness.train import (FunctionTask, Runs, StoredParams, TrainConfig, describe, load_split, member_payload,
+                           stack_payloads, train_ensemble)
 
 
 @lru_cache(maxsize=None)
@@ -143,8 +144,10 @@ class Runner:
             runs = train_ensemble(config, list(seeds), self.split(config, list(seeds)), label, resume=shorter)
             return [member_payload(runs, i) for i in missing]
 
-        payloads, hits = self._get_or_compute(keys, compute)
-        runs = stack_payloads(config, payloads, hits, self.device)
+        # the parameters and optimizer state stay on disk until used (StoredParams): most reads want curves
+        payloads, hits = self._get_or_compute(keys, compute, state=False)
+        runs = stack_payloads(config, payloads, hits, self.device, run_keys=keys,
+                              retrain=lambda: self.train(config, seeds, label).params)
         self._log(label, keys[0], seeds, hits, started, epochs=config.epochs, resumed_from=runs.resumed_from,
                   **resume_log)
         return runs
@@ -174,7 +177,7 @@ class Runner:
             payloads = [self.cache.load(budget_key(lineage, epochs)) for lineage in lineages]
             if all(p is not None and "resume" in p for p in payloads):
                 return stack_payloads(dataclasses.replace(config, epochs=epochs), payloads, [True] * len(seeds),
-                                      self.device)
+                                      self.device, run_keys=[budget_key(lineage, epochs) for lineage in lineages])
         return None
 
     def run_keys(self, config: TrainConfig, seeds: list[int]) -> list[str]:
@@ -218,14 +221,17 @@ class Runner:
         arrays, and tuples/lists/dicts of them)."""
         inputs = {"args": _fingerprint(args), "kwargs": _fingerprint(kwargs)}
         seeds = next((a.seeds for a in args if isinstance(a, Runs)), [])
-        stored = self.memo(f"{fn.__module__}.{fn.__qualname__}", inputs,
-                           lambda: {"value": _storable(fn(*args, **kwargs))}, seeds)
+        def compute():  # the measures see plain dicts, as they always did (StoredParams is a read-only Mapping)
+            plain_args = [dict(a) if isinstance(a, StoredParams) else a for a in args]
+            plain_kwargs = {k: dict(v) if isinstance(v, StoredParams) else v for k, v in kwargs.items()}
+            return {"value": _storable(fn(*plain_args, **plain_kwargs))}
+        stored = self.memo(f"{fn.__module__}.{fn.__qualname__}", inputs, compute, seeds)
         return _restored(stored["value"])
 
-    def _get_or_compute(self, keys: list[str], compute) -> tuple[list[dict], list[bool]]:
+    def _get_or_compute(self, keys: list[str], compute, state: bool = True) -> tuple[list[dict], list[bool]]:
         if self.cache is None:
             return compute(list(range(len(keys)))), [False] * len(keys)
-        return self.cache.get_or_compute(keys, compute)
+        return self.cache.get_or_compute(keys, compute, state)
 
     def _log(self, label: str, key: str, seeds, hits: list[bool], started: float, **details) -> None:
         """Provenance of one run or measurement; for a run, `details` says the budget (epochs) it reached,
@@ -244,6 +250,8 @@ def _fingerprint_leaf(value):
     dicts and sequences walked into; anything else refused."""
     if isinstance(value, Runs):
         return {"runs": describe(value.config), "seeds": list(value.seeds)}
+    if isinstance(value, StoredParams):  # a run key fixes the parameters' bits: no need to read and hash them
+        return {"params of runs": value.run_keys}
     if isinstance(value, (torch.Tensor, np.ndarray)):
         array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
         array = np.ascontiguousarray(array)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import time
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from harness.cache import STORED_STATE, CacheWarning, CorruptCacheEntry, StoredState
 from harness.data import DataSpec, Split, function_data, load_mnist, shuffle_labels
 from harness.models import ACTIVATIONS, CNNSpec, MLPSpec, ModelSpec, build
 from harness.results import plain
@@ -87,14 +90,15 @@ class Runs:
     train_acc: np.ndarray              # NaN for regression
     test_loss: np.ndarray
     test_acc: np.ndarray
-    params: dict[str, torch.Tensor]    # final parameters, stacked: name -> (members, ...)
+    params: Mapping[str, torch.Tensor]  # final parameters, stacked: name -> (members, ...); StoredParams from a runner
     step_loss: np.ndarray | None = None    # (members, steps) minibatch loss, if record_steps
     grad_norm: np.ndarray | None = None    # (members, steps) gradient norm before each update
     snapshots: torch.Tensor | None = None  # (members, K, n_params) flattened parameters
     snapshot_epochs: np.ndarray | None = None
     seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # training wall time per member
     cached: list[bool] = field(default_factory=list)
-    state: ResumeState | None = None   # what continuing this run needs beyond its params (see ResumeState)
+    state: ResumeState | None = None   # what continuing this run needs beyond its params (see ResumeState); None
+                                       # when read from the cache for its curves (the runner reads it to resume)
     resumed_from: int | None = None    # the shorter budget (epochs) this run continued from, if it did
 
     def __len__(self) -> int:
@@ -112,6 +116,67 @@ class Runs:
     def flat_params(self) -> torch.Tensor:
         """Final parameters as one (members, n_params) matrix."""
         return torch.cat([p.flatten(1) for p in self.params.values()], dim=1)
+
+
+class StoredParams(Mapping):
+    """An ensemble's final parameters, name -> (members, ...), named by its members' cache keys (`run_keys`).
+
+    Read from the cache, the tensors stay on disk until first used (harness.cache.StoredState): a warm run
+    that only reads curves never loads them. A measurement's cache key names them by `run_keys` instead of
+    hashing their bytes: a run key fixes the run's bits (harness.runner.Runner.run_lineages)."""
+
+    def __init__(self, run_keys: list[str], sources: list[dict | StoredState], device="cpu",
+                 retrain: Callable[[], Mapping[str, torch.Tensor]] | None = None):
+        """sources[i]: member i's state, in memory ({"params": {name: tensor}}) or on disk (StoredState).
+        `retrain()` gives the parameters anew when a stored state turns out corrupt (moved aside by then)."""
+        if len(run_keys) != len(sources):
+            raise ValueError(f"{len(run_keys)} run keys for {len(sources)} members")
+        self.run_keys, self._sources, self._device, self._retrain = list(run_keys), list(sources), device, retrain
+        self._tensors: dict[str, torch.Tensor] | None = None
+
+    def _loaded(self) -> dict[str, torch.Tensor]:
+        if self._tensors is None:
+            try:
+                states = [s if isinstance(s, dict) else s.load() for s in self._sources]
+                tensors = {k: torch.stack([state["params"][k] for state in states]) for k in states[0]["params"]}
+            except CorruptCacheEntry as error:
+                if self._retrain is None:
+                    raise
+                warnings.warn(CacheWarning(f"{error}; recomputing"), stacklevel=3)
+                tensors = dict(self._retrain())
+            self._tensors = {k: v.to(self._device) for k, v in tensors.items()}
+            self._sources = [{"params": {k: v[i] for k, v in self._tensors.items()}} for i in range(len(self.run_keys))]
+        return self._tensors
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        return self._loaded()[name]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        where = "in memory" if self._tensors is not None else "on disk until used"
+        return f"StoredParams({len(self.run_keys)} members, {where})"
+
+    def members(self, indices: list[int]) -> "StoredParams":
+        """The parameters of the members at `indices`, (len(indices), ...) each, still named by their keys."""
+        if self._retrain is None:
+            retrain = None
+        else:
+            def retrain():
+                return select_members(self._retrain(), indices)
+        return StoredParams([self.run_keys[i] for i in indices], [self._sources[i] for i in indices], self._device,
+                            retrain)
+
+
+def select_members(params: Mapping[str, torch.Tensor], indices: list[int]) -> Mapping[str, torch.Tensor]:
+    """The stacked parameters of the members at `indices`, as StoredParams when they are (see there)."""
+    if isinstance(params, StoredParams):
+        return params.members(indices)
+    return {k: p[indices] for k, p in params.items()}
 
 
 @dataclass
@@ -175,8 +240,8 @@ def _stacked_forward(spec: ModelSpec, base: nn.Module, weights_in_out: bool = Fa
     def one(params, x):
         return functional_call(base, params, (x,))
 
-    def forward(params, x, per_member=False):
-        return vmap(one, in_dims=(0, 0 if per_member else None))(params, x)
+    def forward(params, x, per_member=False):  # dict(): vmap walks dicts, not other Mappings (StoredParams)
+        return vmap(one, in_dims=(0, 0 if per_member else None))(dict(params), x)
     return forward
 
 
@@ -1052,8 +1117,11 @@ def member_payload(runs: Runs, i: int) -> dict:
     return payload
 
 
-def stack_payloads(config: TrainConfig, payloads: list[dict], cached: list[bool], device="cpu") -> Runs:
-    """The inverse of member_payload over several members."""
+def stack_payloads(config: TrainConfig, payloads: list[dict], cached: list[bool], device="cpu",
+                   run_keys: list[str] | None = None, retrain: Callable | None = None) -> Runs:
+    """The inverse of member_payload over several members. With `run_keys` (the members' cache keys) the
+    parameters are StoredParams (`retrain` as there); a payload read without its state
+    (harness.cache.load(state=False)) needs them."""
     def arr(name):
         if name not in payloads[0]:
             return None
@@ -1061,11 +1129,17 @@ def stack_payloads(config: TrainConfig, payloads: list[dict], cached: list[bool]
             return payloads[0][name].numpy()
         return torch.stack([p[name] for p in payloads]).numpy()
 
+    if run_keys is not None:
+        params = StoredParams(run_keys, [p[STORED_STATE] if STORED_STATE in p else {"params": p["params"]}
+                                         for p in payloads], device, retrain)
+    elif any(STORED_STATE in p for p in payloads):
+        raise ValueError("payloads read without their state need their run keys (stack_payloads' run_keys)")
+    else:
+        params = {k: torch.stack([p["params"][k] for p in payloads]).to(device) for k in payloads[0]["params"]}
     return Runs(
         config=config, seeds=[int(p["seed"]) for p in payloads], epochs=arr("epochs"),
         train_loss=arr("train_loss"), train_acc=arr("train_acc"), test_loss=arr("test_loss"), test_acc=arr("test_acc"),
-        params={k: torch.stack([p["params"][k] for p in payloads]).to(device) for k in payloads[0]["params"]},
-        step_loss=arr("step_loss"), grad_norm=arr("grad_norm"),
+        params=params, step_loss=arr("step_loss"), grad_norm=arr("grad_norm"),
         snapshots=torch.stack([p["snapshots"] for p in payloads]) if "snapshots" in payloads[0] else None,
         snapshot_epochs=arr("snapshot_epochs"),
         seconds=np.array([float(p["seconds"]) for p in payloads]), cached=list(cached),

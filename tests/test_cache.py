@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from harness.cache import CacheWarning, RunCache, run_key
+from harness.cache import STORED_STATE, CacheWarning, CorruptCacheEntry, RunCache, StoredState, run_key
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = run_key({"model": "mlp", "width": 64}, seed=0)
@@ -56,7 +56,12 @@ def write_entry(cache: RunCache, key: str, obj) -> Path:
     body = buffer.getvalue()
     path = cache.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"DLCLAIMS-CACHE 1 " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    state = io.BytesIO()
+    torch.save({}, state)
+    digest = hashlib.sha256
+    path.write_bytes(b"DLCLAIMS-CACHE 2 %s %d %s %d\n" % (digest(body).hexdigest().encode(), len(body),
+                                                         digest(state.getvalue()).hexdigest().encode(),
+                                                         len(state.getvalue())) + body + state.getvalue())
     return path
 
 
@@ -90,7 +95,7 @@ def test_round_trip(tmp_path):
     assert cache.load(KEY) is None
     cache.store(KEY, payload(2.5))
     assert cache.path(KEY) == tmp_path / KEY[:2] / f"{KEY}.pt"
-    assert cache.path(KEY).read_bytes().startswith(b"DLCLAIMS-CACHE 1 ")
+    assert cache.path(KEY).read_bytes().startswith(b"DLCLAIMS-CACHE 2 ")
     loaded = cache.load(KEY)
     assert_same(loaded, payload(2.5))
     assert "_key" not in loaded
@@ -164,6 +169,58 @@ def test_clear_removes_entries_and_temp_files(tmp_path):
     assert RunCache(tmp_path / "never-made").clear() == 0
 
 
+def run_payload(value: float = 1.0) -> dict:
+    """A payload with a run's state keys (params, resume) beside its curves."""
+    return {"train_loss": torch.tensor([0.9, value]), "seed": 3,
+            "params": {"w": torch.full((40, 30), value)}, "resume": {"step": torch.tensor(5.0)}}
+
+
+def test_the_state_stays_on_disk_until_asked_for(tmp_path):
+    cache = RunCache(tmp_path)
+    cache.store(KEY, run_payload(2.0))
+    light = cache.load(KEY, state=False)
+    assert set(light) == {"train_loss", "seed", STORED_STATE} and isinstance(light[STORED_STATE], StoredState)
+    state = light[STORED_STATE].load()
+    assert torch.equal(state["params"]["w"], torch.full((40, 30), 2.0)) and state["resume"]["step"] == 5.0
+    whole = cache.load(KEY)
+    assert torch.equal(whole["params"]["w"], state["params"]["w"]) and torch.equal(whole["train_loss"],
+                                                                                   light["train_loss"])
+    payloads, hits = cache.get_or_compute([KEY], lambda indices: [run_payload(9.0)], state=False)
+    assert hits == [True] and STORED_STATE in payloads[0]
+
+
+def test_a_state_changed_after_its_curves_were_read_is_refused_and_moved_aside(tmp_path):
+    cache = RunCache(tmp_path)
+    cache.store(KEY, run_payload(2.0))
+    light = cache.load(KEY, state=False)
+    path = cache.path(KEY)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF  # in the state: the last part of the file
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptCacheEntry, match="corrupt cache entry .*digest mismatch in the state.*read after its "
+                                                "curves; moved aside"):
+        light[STORED_STATE].load()
+    assert not path.exists() and path.with_name(path.name + ".corrupt").exists()
+    assert cache.load(KEY) is None  # the next run trains it anew
+
+
+def test_an_entry_an_older_harness_wrote_is_a_miss_not_corrupt(tmp_path, recwarn):
+    cache = RunCache(tmp_path)
+    path = cache.path(KEY)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"DLCLAIMS-CACHE 1 " + b"0" * 64 + b"\nold body")
+    assert cache.load(KEY) is None and not recwarn.list
+    payloads, hits = cache.get_or_compute([KEY], lambda indices: [payload(2.0)])
+    assert hits == [False] and cache.path(KEY).read_bytes().startswith(b"DLCLAIMS-CACHE 2 ")
+
+
+def test_store_refuses_a_placeholder_for_the_state(tmp_path):
+    cache = RunCache(tmp_path)
+    cache.store(KEY, run_payload())
+    with pytest.raises(TypeError, match="store the state itself"):
+        cache.store(run_key({"other": 1}, 0), cache.load(KEY, state=False))
+
+
 # --- corruption ----------------------------------------------------------------------------
 
 
@@ -187,7 +244,7 @@ def corrupt_header(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage,reason", [
-    (corrupt_truncate, "digest mismatch"),
+    (corrupt_truncate, "wrong length"),
     (corrupt_flip_byte, "digest mismatch"),
     (corrupt_header, "bad header"),
 ])

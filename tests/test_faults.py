@@ -8,6 +8,7 @@ tests/claims_suite.py in this process (pytester), which costs no new Python star
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 import os
 import signal
 import subprocess
@@ -165,21 +166,33 @@ def test_sigkill_mid_write_leaves_only_whole_entries_and_frees_the_lock(tmp_path
     assert done and done[0][1] == [False]
 
 
-def test_a_corrupt_entry_is_reported_and_recomputed_by_the_suite(pytester):
+def _flip_a_byte_in(path: Path, part: str) -> None:
+    """Flip one byte in the middle of an entry's curves (part 1) or its state (part 2, parameters)."""
+    data = bytearray(path.read_bytes())
+    header = data[:data.index(b"\n") + 1]
+    curves_size, state_size = int(header.split()[3]), int(header.split()[5])
+    offset = len(header) + (curves_size // 2 if part == "curves" else curves_size + state_size // 2)
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("part", ["curves", "state"])
+def test_a_corrupt_entry_is_reported_and_recomputed_by_the_suite(pytester, part):
+    """Curves are checked when an entry is read, its state (the parameters) when first used: either way the
+    tampered seed is trained again, to the same bits, and the page says nothing else changed."""
     write_suite(pytester.path, test_fake_det=DET_CLAIMS)
     args = ("claims", "-k", "mlp", "--report-dir", "reports", "--cache-dir", "cache")
     assert pytester.runpytest(*args).parseoutcomes()["holds"] == 1
     first = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[mlp]"]
     entries = sorted((pytester.path / "cache").rglob("*.pt"))
-    data = bytearray(entries[1].read_bytes())
-    data[len(data) // 2] ^= 0xFF  # tamper with one seed's entry
-    entries[1].write_bytes(bytes(data))
+    runs = [e for e in entries if RunCache(pytester.path / "cache").load(e.stem, state=False).get("seed") is not None]
+    _flip_a_byte_in(runs[1], part)  # one seed's entry
 
     result = pytester.runpytest(*args)
     assert result.parseoutcomes()["holds"] == 1 and result.parseoutcomes()["warnings"] == 1
-    result.stdout.fnmatch_lines(["*CacheWarning: corrupt cache entry*digest mismatch*recomputing*"])
+    result.stdout.fnmatch_lines([f"*CacheWarning: corrupt cache entry*digest mismatch*{part}*recomputing*"])
     again = by_test(load(pytester.path / "reports")[0])["test_fake_det.py::test_det[mlp]"]
-    assert again["runs"][0]["cached_seeds"] == 2  # the tampered seed was trained again ...
-    assert again["notes"] == first["notes"]        # ... to the same bits
-    assert entries[1].with_name(entries[1].name + ".corrupt").exists()
-    assert RunCache(pytester.path / "cache").load(entries[1].stem) is not None
+    assert [r["cached_seeds"] for r in again["runs"]][-1] == 2  # the tampered seed was trained again ...
+    assert again["notes"] == first["notes"]                      # ... to the same bits
+    assert runs[1].with_name(runs[1].name + ".corrupt").exists()
+    assert RunCache(pytester.path / "cache").load(runs[1].stem) is not None

@@ -224,6 +224,35 @@ def test_measure_caches_pure_functions_by_their_arguments(tmp_path):
         runner.measure(spread, runs, lambda: 1, 2.0)
 
 
+def test_a_warm_measure_reads_no_parameters(tmp_path, monkeypatch):
+    """A cached run's parameters stay on disk, and a measurement of them is named by the runs' keys: a warm
+    run that reads a measured value back loads no state. Cold and warm name the parameters alike (the keys),
+    so the warm run finds what the cold one stored; and the value equals the measure of the plain tensors."""
+    from harness import cache as cache_module
+    from harness.train import StoredParams, select_members
+
+    def total(config, params):
+        return sum(p.double().sum() for p in params.values()).reshape(1)
+
+    cold = Runner(cache=RunCache(tmp_path))
+    runs = cold.train(FUNCTION, [0, 1])
+    assert isinstance(runs.params, StoredParams)
+    first = cold.measure(total, runs.config, runs.params)
+    member = cold.measure(total, runs.config, select_members(runs.params, [1]))
+    assert torch.equal(first, total(None, {k: v.clone() for k, v in runs.params.items()}))
+    assert torch.equal(member, total(None, {k: v[1:] for k, v in runs.params.items()}))
+
+    reads = []
+    real_load = cache_module.StoredState.load
+    monkeypatch.setattr(cache_module.StoredState, "load", lambda self: reads.append(self) or real_load(self))
+    warm = Runner(cache=RunCache(tmp_path))
+    again = warm.train(FUNCTION, [0, 1])
+    assert torch.equal(warm.measure(total, again.config, again.params), first)
+    assert torch.equal(warm.measure(total, again.config, select_members(again.params, [1])), member)
+    assert reads == [] and all(entry["cached"] for entry in warm.log)
+    assert torch.equal(again.flat_params(), runs.flat_params()) and len(reads) == 2  # read when used
+
+
 def test_fingerprint_sees_tensors_inside_dataclasses():
     from harness.data import Split
     from harness.runner import _fingerprint

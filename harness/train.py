@@ -1,7 +1,8 @@
 """One trainer for a single model or a vectorised ensemble of identical-shape models.
 
 Several seeds train as one batched computation: the members' parameters are stacked along a leading
-dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`), CNNs as grouped
+dimension, MLPs run as batched matmuls with a hand-written backward (`mlp_losses_and_grads`; the deep narrow
+function fits feature-major, every parameter in one flat tensor: `PackedMLP`, chosen by `packed_mlp`), CNNs as grouped
 convolutions with a hand-written backward around oneDNN's (`cnn_losses_and_grads`), any other model through
 `torch.func.vmap` over `functional_call` and autograd. Adam and SGD are elementwise, so one optimizer over the stacked tensors is one
 optimizer per member. Member i is reproducible on its own: its initial weights come from
@@ -520,6 +521,137 @@ def _one_in_one_out_first_layer_grads(activation: str, x: torch.Tensor, grad_out
     return grad_weight, grad_bias
 
 
+# --- deep narrow MLP fits: feature-major layers, all parameters in one flat tensor ----------------
+# The deep narrow function fits (C1's 8 x 1-(9)x7-1, 8 x 1-(13)x6-1, 8 x 1-(20)x7-1; C3's 1-(13)x6-1) spend
+# their step in MKL's batched matmul, not in Python: at 8 x (200, 9) @ (9, 9), batch-major as
+# `mlp_losses_and_grads` lays the activations out, a bmm or baddbmm costs 19-29 µs, 21 of them ~80% of the
+# step. The same products feature-major, activations (members, features, batch) so that the batch of 200 is
+# the matmuls' long contiguous dimension, take 2.5-8 µs (one thread, this 2-core AMD EPYC; MKL 2024.2), and
+# there the broadcast bias add of baddbmm costs ~0.5 µs. The step below also keeps every parameter in one flat
+# tensor, so one fused Adam call updates them all, and every layer's d loss / d pre-activation in one buffer,
+# so one sum over the batch gives every bias gradient. Measured per 300 steps by scripts/fit_step_bench.py.
+# Same mathematics as autograd, other last bits (tests/test_train_fast.py).
+
+def packed_mlp(config: TrainConfig) -> bool:
+    """Whether `PackedMLP` trains `config`: the one place that picks between the two hand-written MLP steps.
+
+    Function fits (MSE, one input, one output) with at least two hidden layers: the shapes measured faster
+    (scripts/fit_step_bench.py). One-hidden-layer fits keep `mlp_losses_and_grads`, whose 1-input-1-output
+    shortcut forms no (members, batch, width) gradient at all; MNIST nets keep it too (cross-entropy, and
+    their minibatches arrive batch-major)."""
+    spec = config.model
+    return (isinstance(spec, MLPSpec) and spec.activation in FAST_ACTIVATIONS and config.loss == "mse"
+            and spec.in_dim == 1 and spec.out_dim == 1 and len(spec.hidden) >= 2)
+
+
+class PackedMLP:
+    """An MLP ensemble's parameters in one flat tensor and its hand-written feature-major step.
+
+    Layout of `params` (and of `grad` and of the optimizer's moments, which follow it): every layer's weight
+    in the training layout (members, in, out), then every layer's bias (members, out). `named` gives the
+    per-name views that train_ensemble's `params` dict holds, so the evaluation, the recorded snapshots and
+    the resume state read the same numbers the optimizer updates."""
+
+    def __init__(self, spec: MLPSpec, layer_names: list[tuple[str, str]], members: int, like: torch.Tensor):
+        self.spec, self.layer_names, self.members = spec, layer_names, members
+        self.dims = list(zip((spec.in_dim, *spec.hidden), (*spec.hidden, spec.out_dim)))  # (in, out) per layer
+        n_weights = sum(members * n_in * n_out for n_in, n_out in self.dims)
+        self.params = torch.zeros(n_weights + members * sum(n_out for _, n_out in self.dims),
+                                  dtype=like.dtype, device=like.device)
+        self.grad = torch.zeros_like(self.params)
+        self._weights, self._biases = self._layers(self.params)
+        self._weight_grads, _ = self._layers(self.grad)
+        self._bias_grads = self.grad[n_weights:]  # every bias gradient, in the order of the rows of `_deltas`
+        self._weights_t = [w.transpose(1, 2) for w in self._weights]  # (members, out, in): the forward's left factor
+        self._biases_col = [b.unsqueeze(2) for b in self._biases]     # (members, out, 1): broadcast over the batch
+        self._buffers: dict[int, tuple] = {}  # batch size -> (input, outputs, deltas, per-layer delta views)
+
+    def _layers(self, flat: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """(weights (members, in, out), biases (members, out)) per layer, as views of a flat tensor of `params`' layout."""
+        weights, biases, offset = [], [], 0
+        for n_in, n_out in self.dims:
+            weights.append(flat[offset:offset + self.members * n_in * n_out].view(self.members, n_in, n_out))
+            offset += weights[-1].numel()
+        for _, n_out in self.dims:
+            biases.append(flat[offset:offset + self.members * n_out].view(self.members, n_out))
+            offset += biases[-1].numel()
+        return weights, biases
+
+    def named(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """{parameter name: view} of a flat tensor of `params`' layout (the parameters, their gradient, a moment)."""
+        weights, biases = self._layers(flat)
+        return {name: view for (w, b), weight, bias in zip(self.layer_names, weights, biases)
+                for name, view in ((w, weight), (b, bias))}
+
+    def pack(self, by_name: dict[str, torch.Tensor]) -> torch.Tensor:
+        """A new flat tensor of `params`' layout holding `by_name`'s tensors (training layout)."""
+        flat = torch.empty_like(self.params)
+        for name, view in self.named(flat).items():
+            view.copy_(by_name[name])
+        return flat
+
+    def _buffers_for(self, batch: int) -> tuple:
+        """The step's intermediates for `batch` rows, allocated on first use (the last minibatch may be smaller)."""
+        buffers = self._buffers.get(batch)
+        if buffers is None:
+            like = self.params
+            inputs = torch.empty(self.members, self.spec.in_dim, batch, dtype=like.dtype, device=like.device)
+            outputs = [torch.empty(self.members, n_out, batch, dtype=like.dtype, device=like.device)
+                       for _, n_out in self.dims]
+            # d loss / d pre-activation of every layer, layer after layer: rows (layer, member, unit), as the biases
+            deltas = torch.empty(self.members * sum(n_out for _, n_out in self.dims), batch,
+                                 dtype=like.dtype, device=like.device)
+            views, offset = [], 0
+            for _, n_out in self.dims:
+                views.append(deltas[offset:offset + self.members * n_out].view(self.members, n_out, batch))
+                offset += self.members * n_out
+            buffers = self._buffers[batch] = (inputs, outputs, deltas, views)
+        return buffers
+
+    @torch.no_grad()
+    def _forward(self, x: torch.Tensor, per_member: bool) -> torch.Tensor:
+        """Output (members, out, batch) for x (members, batch, in) when per_member, else (batch, in); every
+        layer's output stays in its buffer for the backward pass."""
+        x = x.flatten(2) if per_member else x.flatten(1)
+        inputs, outputs, _, _ = self._buffers_for(x.shape[-2])
+        # a contiguous (members, in, batch) copy: a broadcast (stride-0) member dimension halves bmm's speed
+        h = inputs.copy_(x.transpose(-1, -2))
+        last = len(self.dims) - 1
+        for i in range(len(self.dims)):
+            h = torch.baddbmm(self._biases_col[i], self._weights_t[i], h, out=outputs[i])
+            if i < last:
+                h = _activate_(self.spec.activation, h)
+        return h
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor, per_member: bool = False) -> torch.Tensor:
+        """Output (members, batch, out) like `_stacked_forward`'s, for evaluation: `params` must be `named(self.params)`
+        (the step reads its own flat tensor); valid until the next forward or step."""
+        return self._forward(x, per_member).transpose(1, 2)
+
+    @torch.no_grad()
+    def losses_and_grads(self, x: torch.Tensor, y: torch.Tensor, per_member: bool, losses: bool = True
+                         ) -> torch.Tensor | None:
+        """Per-member mean squared errors (members,) (None unless `losses`) and, into `grad`, the gradient of
+        their sum. x as `_forward` takes it, y (members, batch, out) when per_member, else (batch, out)."""
+        out = self._forward(x, per_member)
+        inputs, outputs, deltas, delta = self._buffers_for(out.shape[-1])
+        last = len(self.dims) - 1
+        diff = torch.sub(out, y.transpose(-1, -2), out=delta[last])
+        mse = diff.square().flatten(1).mean(1) if losses else None
+        diff.mul_(2.0 / diff[0].numel())  # d (sum of the members' mean losses) / d out
+        for i in range(last, -1, -1):
+            h_in = inputs if i == 0 else outputs[i - 1]
+            torch.bmm(h_in, delta[i].transpose(1, 2), out=self._weight_grads[i])  # (members, in, out)
+            if i > 0:
+                if self.dims[i][1] == 1:  # one output: an outer product, as a broadcast (bmm is slower)
+                    back = torch.mul(self._weights[i], delta[i], out=delta[i - 1])
+                else:
+                    back = torch.bmm(self._weights[i], delta[i], out=delta[i - 1])
+                _activation_backward_(self.spec.activation, back, outputs[i - 1])
+        torch.sum(deltas, 1, out=self._bias_grads)  # every layer's bias gradient in one pass
+        return mse
+
+
 # --- CNN ensembles: a hand-written step around oneDNN's convolutions -----------------------------
 # Profile of the autograd step at C2's shape (8 x conv[32, 32] k3, batch 32, one thread, 68 ms): the grouped
 # convolutions' forward and backward take 46%; the rest is passes over the first layer's (32, 256, 28, 28)
@@ -920,20 +1052,32 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         module_params = {k: v.detach().to(device).clone(memory_format=torch.contiguous_format)
                          for k, v in resume.params.items()}
     params = {k: v.detach().requires_grad_(True) for k, v in _training_layout(config.model, module_params).items()}
-    optimizer = _optimizer(config, list(params.values()))
-    if resume is not None:
-        _load_optimizer_state(optimizer, params, {key: _training_layout(config.model, {k: v.to(device) for k, v in by_name.items()})
-                                                  for key, by_name in resume.state.moments.items()},
-                              None if resume.state.step is None else resume.state.step.to(device))
     names = list(params)
+    packed = None
+    if hand_written and packed_mlp(config):
+        # one flat tensor holds every parameter; `params` holds views of it, the optimizer the tensor itself
+        packed = PackedMLP(config.model, list(zip(names[0::2], names[1::2])), members, next(iter(params.values())))
+        packed.params.copy_(packed.pack({k: v.detach() for k, v in params.items()}))
+        params = packed.named(packed.params)
+        packed.params.grad = packed.grad
+    optimized = {"packed": packed.params} if packed else params  # what the optimizer updates, by name
+    optimizer = _optimizer(config, list(optimized.values()))
+    if resume is not None:
+        moments = {key: _training_layout(config.model, {k: v.to(device) for k, v in by_name.items()})
+                   for key, by_name in resume.state.moments.items()}
+        if packed:
+            moments = {key: {"packed": packed.pack(by_name)} for key, by_name in moments.items()}
+        _load_optimizer_state(optimizer, optimized, moments, None if resume.state.step is None else resume.state.step.to(device))
     mlp_layers = (list(zip(names[0::2], names[1::2]))  # (weight, bias) per layer
-                  if hand_written and isinstance(config.model, MLPSpec) and config.model.activation in FAST_ACTIVATIONS
-                  else None)
+                  if hand_written and not packed and isinstance(config.model, MLPSpec)
+                  and config.model.activation in FAST_ACTIVATIONS else None)
     workspace = Workspace()  # reused every step: minibatch rows, and the hand-written MLP step's and evaluation's tensors
     cnn_step = hand_written and hand_written_cnn(config.model)
     if cnn_step:
         keep_freed_memory()
-    if mlp_layers:
+    if packed:
+        forward = packed.forward
+    elif mlp_layers:
         forward = _fast_forward(config.model, mlp_layers, workspace)
     elif cnn_step:
         forward = _fast_cnn_forward(config.model)
@@ -993,7 +1137,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                     xb = torch.index_select(split.x_train, 0, idx.flatten(), out=rows).view(*idx.shape, *split.x_train.shape[1:])
                 yb = y_train[members_idx, idx] if y_train.dim() == 2 and config.loss == "cross_entropy" else y_train[idx]
             per_member = order is not None or per_member_data
-            if mlp_layers:
+            if packed:
+                losses = packed.losses_and_grads(xb, yb, per_member, losses=config.record_steps)  # into packed.grad
+            elif mlp_layers:
                 losses, grads = mlp_losses_and_grads(config, [(params[w], params[b]) for w, b in mlp_layers], xb, yb,
                                                      per_member, workspace)
                 for (w, b), (grad_w, grad_b) in zip(mlp_layers, grads):
@@ -1008,7 +1154,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                 losses.sum().backward()  # member i's loss depends on member i's parameters only
             if config.record_steps:
                 step_loss.append(losses.detach().cpu())
-                squares = sum(p.grad.detach().flatten(1).pow(2).sum(1) for p in params.values())
+                grads = packed.named(packed.grad).values() if packed else [p.grad for p in params.values()]
+                squares = sum(g.detach().flatten(1).pow(2).sum(1) for g in grads)
                 grad_norm.append(squares.sqrt().cpu())
             optimizer.step()
         if epoch % config.record_every == 0 or epoch == config.epochs:
@@ -1019,7 +1166,9 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
     seconds = np.full(members, (time.perf_counter() - started) / members)
     if resume is not None:
         seconds += resume.seconds  # a member's training time to config.epochs, both parts
-    moments, step = _optimizer_state(optimizer, params)
+    moments, step = _optimizer_state(optimizer, optimized)
+    if packed:
+        moments = {key: packed.named(by_name["packed"]) for key, by_name in moments.items()}
     state = ResumeState(moments={key: {k: v.detach().clone() for k, v in _module_layout(config.model, by_name).items()}
                                  for key, by_name in moments.items()},
                         step=None if step is None else step.detach().clone().cpu(),
@@ -1029,7 +1178,8 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         config=config, seeds=list(seeds), epochs=np.array(records["epochs"]),
         train_loss=stack(records["train_loss"]), train_acc=stack(records["train_acc"]),
         test_loss=stack(records["test_loss"]), test_acc=stack(records["test_acc"]),
-        params={k: v.detach() for k, v in _module_layout(config.model, params).items()},
+        # clones when packed: a view would keep (and a saved payload would store) the whole flat tensor
+        params={k: v.detach().clone() if packed else v.detach() for k, v in _module_layout(config.model, params).items()},
         step_loss=stack(step_loss), grad_norm=stack(grad_norm),
         snapshots=torch.stack(snapshots, dim=1) if snapshots else None,
         snapshot_epochs=np.array(snapshot_epochs) if snapshots else None,

@@ -25,6 +25,9 @@ MNIST_MLP = TrainConfig(model=MLPSpec(784, (16,), 10), data=DataSpec(n_train=200
                         batch_size=32, record_every=2, record_steps=True, snapshot_every=2)
 DEEP_FIT = TrainConfig(model=MLPSpec(1, (9, 9, 9), 1, "leaky_relu"), data=FunctionTask("sign_sin", 100), epochs=60,
                        lr=3e-3, weight_decay=1e-4, record_every=20, record_steps=True)
+# the packed step (harness.train.PackedMLP) with SGD's momentum in its flat tensor, on minibatches
+DEEP_SGD = TrainConfig(model=MLPSpec(1, (6, 6, 6), 1, "tanh"), data=FunctionTask("sin", 100), epochs=12, lr=0.05,
+                       batch_size=32, optimizer="sgd", momentum=0.9, record_every=4, record_steps=True, snapshot_every=3)
 WIDE_FIT = TrainConfig(model=MLPSpec(1, (40,), 1, "tanh"), data=FunctionTask("sinc", 100), epochs=50, lr=3e-3,
                        record_every=10)
 CNN = TrainConfig(model=CNNSpec(channels=(4,), dense=(8,)), data=DataSpec(n_train=96, n_test=64), epochs=4, lr=1e-2,
@@ -57,9 +60,11 @@ def shorter(config, epochs):
 
 PER_SEED_CNN = dataclasses.replace(CNN, data=dataclasses.replace(CNN.data, seed=None))  # C2's per-member subsets
 CASES = [(MNIST_MLP, 3, True), (DEEP_FIT, 25, True), (WIDE_FIT, 20, True), (CNN, 2, True), (NOISY_SGD, 1, True),
-         (PER_SEED, 3, True), (MNIST_MLP, 3, False), (DEEP_FIT, 25, False), (CNN, 2, False), (PER_SEED_CNN, 1, True)]
+         (PER_SEED, 3, True), (MNIST_MLP, 3, False), (DEEP_FIT, 25, False), (CNN, 2, False), (PER_SEED_CNN, 1, True),
+         (DEEP_SGD, 5, True)]
 CASE_IDS = ["mlp-hand-written", "deep-fit", "wide-fit-shortcut", "cnn-hand-written", "sgd-momentum-label-noise",
-            "per-seed-subsets", "mlp-autograd", "deep-fit-autograd", "cnn-autograd", "cnn-per-seed-subsets"]
+            "per-seed-subsets", "mlp-autograd", "deep-fit-autograd", "cnn-autograd", "cnn-per-seed-subsets",
+            "deep-fit-sgd-minibatches"]
 
 
 @pytest.mark.parametrize("config, prefix, hand_written", CASES, ids=CASE_IDS)

@@ -1,5 +1,6 @@
 """The fast paths of harness.train equal the reference ones to float tolerance: the hand-written MLP
-gradient equals autograd's (with its reused workspace bit for bit as without), FusedAdam equals
+gradient equals autograd's (with its reused workspace bit for bit as without), so does the packed step of the
+deep narrow fits (PackedMLP, through each member's nn.Module), FusedAdam equals
 torch.optim.Adam(fused=True) bit for bit, and a whole hand-written training run equals the autograd run
 (issue 13: numerics may change in the last bits, verdicts must not)."""
 import numpy as np
@@ -11,8 +12,8 @@ from hypothesis import strategies as st
 import harness.train as train_module
 from harness.data import DataSpec
 from harness.models import CNNSpec, MLPSpec, build
-from harness.train import (FunctionTask, FusedAdam, TrainConfig, Workspace, _activate_, _losses, _stacked_forward, _stacked_params,
-                           _training_layout, load_split, mlp_losses_and_grads, train_ensemble)
+from harness.train import (FunctionTask, FusedAdam, PackedMLP, TrainConfig, Workspace, _activate_, _losses, _stacked_forward,
+                           _stacked_params, _training_layout, load_split, mlp_losses_and_grads, packed_mlp, train_ensemble)
 
 SOME = settings(max_examples=40, deadline=None)
 
@@ -119,6 +120,69 @@ def test_workspace_changes_no_bit_of_the_gradient(members, batch, in_dim, hidden
             assert torch.equal(grad_w, want_w) and torch.equal(grad_b, want_b)
 
 
+@SOME
+@given(members=st.integers(1, 4), hidden=st.lists(st.integers(1, 12), min_size=2, max_size=7),
+       activation=st.sampled_from(["relu", "tanh", "leaky_relu"]), batch=st.integers(1, 40),
+       in_dim=st.sampled_from([1, 1, 3]), out_dim=st.sampled_from([1, 1, 2]), per_member=st.booleans(),
+       seed=st.integers(0, 2**31 - 1))
+def test_packed_step_equals_autograd_through_each_members_module(members, hidden, activation, batch, in_dim, out_dim,
+                                                                   per_member, seed):
+    """The packed feature-major step (losses, every parameter's gradient, and the evaluation forward) against
+    autograd through each member's own nn.Module, over depths, widths, activations, batch sizes and ensembles;
+    x and y shared by the members (full batch) or each member's own (minibatches)."""
+    spec = MLPSpec(in_dim, tuple(hidden), out_dim, activation)
+    config = TrainConfig(model=spec, data=FunctionTask("sin"), epochs=1, lr=1e-3)
+    assert packed_mlp(config) == (in_dim == 1 and out_dim == 1)  # the class is general; the route takes the fits
+    generator = torch.Generator().manual_seed(seed)
+    lead = (members,) if per_member else ()
+    x, y = torch.randn(*lead, batch, in_dim, generator=generator), torch.randn(*lead, batch, out_dim, generator=generator)
+    _, module_params = _stacked_params(config, list(range(seed % 1000, seed % 1000 + members)), "cpu")
+    params = {k: v.detach() for k, v in _training_layout(spec, module_params).items()}
+    names = list(params)
+    packed = PackedMLP(spec, list(zip(names[0::2], names[1::2])), members, x)
+    packed.params.copy_(packed.pack(params))
+    losses = packed.losses_and_grads(x, y, per_member)
+    grads = {name: grad.clone() for name, grad in packed.named(packed.grad).items()}
+    out = packed.forward(packed.named(packed.params), x, per_member).clone()
+    for m in range(members):
+        module = build(spec)
+        module.load_state_dict({k: v[m] for k, v in module_params.items()})
+        x_m, y_m = (x[m], y[m]) if per_member else (x, y)
+        prediction = module(x_m)
+        loss = torch.nn.functional.mse_loss(prediction, y_m)
+        loss.backward()
+        torch.testing.assert_close(out[m], prediction.detach(), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(losses[m], loss.detach(), rtol=1e-5, atol=1e-6)
+        for name, p in module.named_parameters():  # module layout (out, in); the packed step's weights are (in, out)
+            want = p.grad.t() if name.endswith("weight") else p.grad
+            torch.testing.assert_close(grads[name][m], want, rtol=1e-4, atol=1e-6)
+
+
+def test_packed_step_check_fails_without_the_activation_slope(monkeypatch):
+    """Counter-example: the comparison above fails when the backward drops act'(h) (slope 1 everywhere)."""
+    monkeypatch.setattr(train_module, "_activation_backward_", lambda name, grad, out: grad)
+    with pytest.raises(AssertionError):
+        test_packed_step_equals_autograd_through_each_members_module.hypothesis.inner_test(
+            members=2, hidden=[5, 5], activation="tanh", batch=20, in_dim=1, out_dim=1, per_member=False, seed=3)
+
+
+@pytest.mark.parametrize("spec, data, packed", [
+    (MLPSpec(1, (9,) * 7, 1, "leaky_relu"), FunctionTask("sinc", 20), True),   # C1's deep narrow fits
+    (MLPSpec(1, (13,) * 6, 1, "relu"), FunctionTask("abs_sinc", 20), True),
+    (MLPSpec(1, (20,) * 2, 1, "tanh"), FunctionTask("sin", 20), True),
+    (MLPSpec(1, (190,), 1, "leaky_relu"), FunctionTask("sinc", 20), False),   # one hidden layer: its own shortcut
+    (MLPSpec(784, (16, 16), 10), DataSpec(n_train=64, n_test=32), False),     # cross-entropy, batch-major minibatches
+], ids=["7x9-leaky", "6x13-relu", "2x20-tanh", "1x190", "mnist"])
+def test_the_packed_step_trains_the_deep_fits_only(spec, data, packed, monkeypatch):
+    config = TrainConfig(model=spec, data=data, epochs=2, lr=1e-3, batch_size=None if packed else 32)
+    assert packed_mlp(config) == packed
+    calls = []
+    step = PackedMLP.losses_and_grads
+    monkeypatch.setattr(PackedMLP, "losses_and_grads", lambda *args, **kwargs: calls.append(1) or step(*args, **kwargs))
+    train_ensemble(config, [0, 1], load_split(data, "cpu"))
+    assert len(calls) == (2 if packed else 0)
+
+
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
 def test_fused_adam_equals_torch_optim_adam_bit_for_bit(weight_decay):
     generator = torch.Generator().manual_seed(0)
@@ -141,13 +205,17 @@ FIT = TrainConfig(model=MLPSpec(1, (40,), 1, "tanh"), data=FunctionTask("sinc", 
 # Last-bit differences grow along a training run (chaotically so on a discontinuous target), hence short runs.
 DEEP_FIT = TrainConfig(model=MLPSpec(1, (9, 9, 9), 1, "leaky_relu"), data=FunctionTask("sign_sin", 100), epochs=60,
                        lr=3e-3, weight_decay=1e-4, record_every=20)
+# the packed step on minibatches (each member its own rows; a smaller last one) with SGD's momentum on its flat tensor
+DEEP_SGD_MINIBATCH = TrainConfig(model=MLPSpec(1, (7, 7, 7, 7), 1, "tanh"), data=FunctionTask("sin", 100), epochs=15,
+                                 lr=0.05, batch_size=32, optimizer="sgd", momentum=0.9, record_every=5, record_steps=True)
 MNIST = TrainConfig(model=MLPSpec(784, (16,), 10), data=DataSpec(n_train=256, n_test=128), epochs=3, lr=1e-2,
                     batch_size=32)
 NOISY_SGD = TrainConfig(model=MLPSpec(784, (16, 8), 10), data=DataSpec(n_train=256, n_test=128), epochs=3, lr=0.05,
                         batch_size=64, optimizer="sgd", momentum=0.9, label_noise=1.0)
 
 
-@pytest.mark.parametrize("config", [FIT, DEEP_FIT, MNIST, NOISY_SGD], ids=["fit", "deep-fit", "mnist", "noisy-sgd"])
+@pytest.mark.parametrize("config", [FIT, DEEP_FIT, DEEP_SGD_MINIBATCH, MNIST, NOISY_SGD],
+                         ids=["fit", "deep-fit", "deep-sgd-minibatch", "mnist", "noisy-sgd"])
 def test_hand_written_training_equals_autograd_training(config):
     assert_trains_like_autograd(config)
 

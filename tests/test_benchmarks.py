@@ -270,6 +270,34 @@ def test_function_fit_ensemble(benchmark):
     report_ratio(benchmark, "function-fit ensemble", ratio, mlp_training_flops(spec, 200, 300, 12))
 
 
+def test_deep_narrow_fit_ensemble(benchmark, monkeypatch):
+    """C1's deep narrow shape (003: 7 hidden layers of 9, 571 parameters): 8 members, 200 points, full-batch
+    Adam, 300 steps: against 8 plain loops, and against the harness's batch-major hand-written step, which
+    trained these nets before the packed feature-major one (issue 21's target: >= 2x)."""
+    from harness.train import FunctionTask
+
+    spec = MLPSpec(1, (9,) * 7, 1, "leaky_relu")
+    config = TrainConfig(model=spec, data=FunctionTask("sign_sin", 200), epochs=300, lr=1.2e-3, weight_decay=1e-4,
+                         record_every=10)
+    split = load_split(config.data, "cpu")
+    seeds = list(range(8))
+    assert train.packed_mlp(config)
+    with monkeypatch.context() as patch:  # the batch-major step: packed_mlp says no
+        patch.setattr(train, "packed_mlp", lambda config: False)
+        train_ensemble(config, seeds, split)  # warm-up
+        batch_major_s = best_of(lambda: train_ensemble(config, seeds, split), 3)
+    ratio = compare(benchmark, "deep narrow fit ensemble (8 x 1-(9)x7-1, 300 steps)",
+                    lambda: train_ensemble(config, seeds, split),
+                    lambda: [plain_loop(spec, s, split.x_train, split.y_train, nn.MSELoss(), 300, None, 1.2e-3)
+                             for s in seeds], rounds=3)
+    over_batch_major = batch_major_s / benchmark.stats.stats.min
+    benchmark.extra_info.update(batch_major_step_s=round(batch_major_s, 4),
+                                speedup_over_batch_major_step=round(over_batch_major, 2))
+    RATIOS["deep narrow fit ensemble over the batch-major hand-written step"] = over_batch_major
+    print(f"deep narrow fit: batch-major step {batch_major_s:.3f} s, packed speedup {over_batch_major:.2f}x")
+    report_ratio(benchmark, "deep narrow fit ensemble", ratio, mlp_training_flops(spec, 200, 300, 8))
+
+
 def test_small_mlp_sweep_batch_32(benchmark):
     """C10/C11's shape: 4 seeds of MLP 784-32-10, 4000 images, batch 32, 1 epoch (125 steps each)."""
     config, split, _ = mlp_case((32,), n_train=4000, epochs=1, batch_size=32)

@@ -108,21 +108,18 @@ def _unpickled(body: bytes, digest: bytes, part: str) -> dict[str, Any]:
     return payload
 
 
-class _OldFormat(Exception):
-    """An entry written by an older harness: read as a miss."""
-
-
-def _read(path: Path, key: str, state: bool) -> dict[str, Any]:
-    """The payload in the entry at path (its state too, or a StoredState), or raise CorruptCacheEntry."""
+def _read(path: Path, key: str, state: bool) -> dict[str, Any] | None:
+    """The payload in the entry at path (its state too, or a StoredState), None for an entry an older harness
+    wrote, or raise CorruptCacheEntry."""
     with open(path, "rb") as file:
         line = file.readline(_HEADER_MAX)
         if line.startswith(_OLD_FORMATS):
-            raise _OldFormat
+            return None
         match = _HEADER.fullmatch(line)
         if match is None:
             raise CorruptCacheEntry("bad header")
-        curves_digest, curves_size, state_digest, state_size = match.group(1), int(match.group(2)), \
-            match.group(3), int(match.group(4))
+        curves_digest, curves_size, state_digest, state_size = match.groups()
+        curves_size, state_size = int(curves_size), int(state_size)
         if os.fstat(file.fileno()).st_size != len(line) + curves_size + state_size:
             raise CorruptCacheEntry("wrong length (truncated or modified)")
         payload = _unpickled(file.read(curves_size), curves_digest, "the curves")
@@ -210,7 +207,7 @@ class RunCache:
         path = self.path(key)
         try:
             return _read(path, key, state)
-        except (FileNotFoundError, _OldFormat):
+        except FileNotFoundError:
             return None
         except CorruptCacheEntry as error:
             warnings.warn(CacheWarning(f"corrupt cache entry {path}: {error}; recomputing"), stacklevel=2)

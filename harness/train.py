@@ -1060,6 +1060,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
         packed.params.copy_(packed.pack({k: v.detach() for k, v in params.items()}))
         params = packed.named(packed.params)
         packed.params.grad = packed.grad
+        packed_grads = list(packed.named(packed.grad).values())  # views of the one gradient: made once, not per step
     optimized = {"packed": packed.params} if packed else params  # what the optimizer updates, by name
     optimizer = _optimizer(config, list(optimized.values()))
     if resume is not None:
@@ -1154,7 +1155,7 @@ def train_ensemble(config: TrainConfig, seeds: list[int], split: Split, label: s
                 losses.sum().backward()  # member i's loss depends on member i's parameters only
             if config.record_steps:
                 step_loss.append(losses.detach().cpu())
-                grads = packed.named(packed.grad).values() if packed else [p.grad for p in params.values()]
+                grads = packed_grads if packed else [p.grad for p in params.values()]
                 squares = sum(g.detach().flatten(1).pow(2).sum(1) for g in grads)
                 grad_norm.append(squares.sqrt().cpu())
             optimizer.step()
